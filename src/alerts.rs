@@ -1,0 +1,313 @@
+//! Alert mail: rendering (templates compiled in, HTML auto-escaped), the on-call rota, and the
+//! outbox worker that delivers queued mail over SMTP or into `DATA_DIR/outbox/*.eml`, with
+//! retries and backoff. Mail rows are written in the transaction that caused them, so a crash
+//! loses none; a row is marked sent only after the server accepted it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use anyhow::Context;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use lettre::message::{header, Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use minijinja::Environment;
+use tokio::sync::Notify;
+
+use crate::classify::Classification;
+use crate::config::{Rotation, Settings, Team};
+use crate::domain::Label;
+use crate::playbooks::Playbook;
+use crate::store::{parse_ts, ts, NewIncident, NewMail, OutboxRow, PendingMention, Store};
+
+/// Attempts before a mail is given up and noted on the timeline.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.add_template(
+            "incident_opened.txt",
+            include_str!("templates/mail/incident_opened.txt"),
+        )
+        .expect("valid template");
+        env.add_template(
+            "incident_opened.html",
+            include_str!("templates/mail/incident_opened.html"),
+        )
+        .expect("valid template");
+        env
+    })
+}
+
+/// Who is on call for a team at `now`, in the team's time zone.
+pub fn oncall_now(team: &Team, now: DateTime<Utc>) -> String {
+    let tz: chrono_tz::Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Jakarta);
+    let local = now.with_timezone(&tz).date_naive();
+    let days = local.num_days_from_ce().max(1) as usize;
+    let slot = match team.rotation {
+        Rotation::Daily => days,
+        // Day 1 of the common era (0001-01-01) was a Monday, so weeks start on Mondays.
+        Rotation::Weekly => (days - 1) / 7,
+    };
+    team.oncall[slot % team.oncall.len()].clone()
+}
+
+/// The thread root Message-ID of an incident (without angle brackets).
+pub fn thread_id(incident_id: &str, domain: &str) -> String {
+    format!("{incident_id}@{domain}")
+}
+
+fn mail_domain(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "tanggap.local".into())
+}
+
+/// Renders the mail that tells the on-call person about a new incident.
+pub fn incident_opened_mail(
+    incident: &NewIncident,
+    c: &Classification,
+    m: &PendingMention,
+    playbook: Option<&Playbook>,
+    recipient: &str,
+    base_url: &str,
+) -> anyhow::Result<NewMail> {
+    let wib = chrono_tz::Asia::Jakarta;
+    let ack_due = parse_ts(&incident.ack_due_at)
+        .map(|t| t.with_timezone(&wib).format("%d-%m-%Y %H:%M").to_string())
+        .unwrap_or_default();
+    let labels: Vec<_> = c
+        .labels
+        .iter()
+        .map(|l: &Label| minijinja::context! { name => l.name_id(), code => l.code(), score => format!("{:.2}", c.scores[l.index()]) })
+        .collect();
+    let link = format!("{}/incidents/{}", base_url.trim_end_matches('/'), incident.id);
+    let ctx = minijinja::context! {
+        title => incident.title,
+        severity => incident.severity,
+        team_name => incident.team,
+        labels => labels,
+        source => m.source,
+        region => m.region,
+        text => m.text.chars().take(1000).collect::<String>(),
+        url => m.url,
+        playbook => playbook.map(|p| minijinja::context! {
+            title => p.title, version => p.version,
+            steps => p.steps.iter().take(3).collect::<Vec<_>>(),
+        }),
+        ack_due => ack_due,
+        link => link,
+    };
+    let env = templates();
+    let body_text = env.get_template("incident_opened.txt")?.render(&ctx)?;
+    let body_html = env.get_template("incident_opened.html")?.render(&ctx)?;
+    Ok(NewMail {
+        incident_id: Some(incident.id.clone()),
+        kind: "incident_opened".into(),
+        recipient: recipient.to_string(),
+        subject: format!(
+            "[Tanggap][{}] {}",
+            incident.severity.to_uppercase(),
+            incident.title
+        ),
+        body_text,
+        body_html,
+        message_id: thread_id(&incident.id, &mail_domain(base_url)),
+    })
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Transport {
+    /// An SMTP server.
+    Smtp(Arc<AsyncSmtpTransport<Tokio1Executor>>),
+    /// `.eml` files in a folder.
+    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+impl Transport {
+    /// SMTP when `smtp_url` is set, else the outbox folder.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Transport> {
+        match &settings.smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .context("TANGGAP_SMTP_URL")?
+                    .timeout(Some(StdDuration::from_secs(20)))
+                    .build();
+                Ok(Transport::Smtp(Arc::new(transport)))
+            }
+            None => {
+                let dir = settings.outbox_dir();
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                Ok(Transport::Files(AsyncFileTransport::new(&dir), dir))
+            }
+        }
+    }
+
+    /// A description for the start-up banner.
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP (TANGGAP_SMTP_URL)".into(),
+            Transport::Files(_, dir) => format!("files in {} (set TANGGAP_SMTP_URL to send)", dir.display()),
+        }
+    }
+
+    async fn send(&self, message: Message) -> Result<(), SendError> {
+        match self {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    SendError::Permanent(e.to_string())
+                } else {
+                    SendError::Transient(e.to_string())
+                }
+            }),
+            Transport::Files(t, _) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| SendError::Transient(e.to_string())),
+        }
+    }
+}
+
+enum SendError {
+    Transient(String),
+    Permanent(String),
+}
+
+fn build_message(from: &str, mail: &OutboxRow) -> anyhow::Result<Message> {
+    let from: Mailbox = from.parse().context("alerts.from is not a mail address")?;
+    let to: Mailbox = mail
+        .recipient
+        .parse()
+        .context("recipient is not a mail address")?;
+    Ok(Message::builder()
+        .from(from)
+        .to(to)
+        .subject(mail.subject.clone())
+        .message_id(Some(format!("<{}>", mail.message_id)))
+        .multipart(MultiPart::alternative_plain_html(
+            mail.body_text.clone(),
+            mail.body_html.clone(),
+        ))?)
+    .map(|mut m| {
+        m.headers_mut().insert_raw(header::HeaderValue::new(
+            header::HeaderName::new_from_ascii_str("X-Tanggap-Incident"),
+            mail.incident_id.clone().unwrap_or_default(),
+        ));
+        m
+    })
+}
+
+/// Backoff before attempt `n + 1`: 5 s, 10 s, 20 s … capped at 10 minutes.
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::seconds((5i64 << attempts.clamp(0, 7)).min(600))
+}
+
+/// Delivers due mail until `shutdown`; wakes on `notify` or every few seconds.
+pub async fn run_outbox(
+    store: Store,
+    transport: Transport,
+    from: String,
+    notify: Arc<Notify>,
+    shutdown: tokio_util_shim::Shutdown,
+) {
+    loop {
+        match deliver_due(&store, &transport, &from).await {
+            Ok(0) | Err(_) => {}
+            Ok(_) => continue,
+        }
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(StdDuration::from_secs(2)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+/// Sends every mail that is due now; returns how many were attempted.
+pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> anyhow::Result<usize> {
+    let now = Utc::now();
+    let due = store.due_mail(&ts(now), 20).await?;
+    for mail in &due {
+        let result = match build_message(from, mail) {
+            Ok(message) => transport.send(message).await,
+            Err(e) => Err(SendError::Permanent(format!("{e:#}"))),
+        };
+        let at = ts(Utc::now());
+        match result {
+            Ok(()) => {
+                tracing::info!(mail = mail.id, incident = ?mail.incident_id, "alert mail delivered");
+                store.mail_sent(mail, &at).await?;
+            }
+            Err(SendError::Transient(e)) if mail.attempts + 1 < MAX_ATTEMPTS => {
+                let next = ts(Utc::now() + backoff(mail.attempts));
+                tracing::warn!(mail = mail.id, error = %e, retry_at = %next, "mail delivery failed; will retry");
+                store.mail_failed(mail, &at, &e, Some(&next)).await?;
+            }
+            Err(SendError::Transient(e)) | Err(SendError::Permanent(e)) => {
+                tracing::error!(mail = mail.id, error = %e, "mail delivery failed for good");
+                store.mail_failed(mail, &at, &e, None).await?;
+            }
+        }
+    }
+    Ok(due.len())
+}
+
+/// A tiny cancellation signal shared by background loops.
+pub mod tokio_util_shim {
+    use tokio::sync::watch;
+
+    /// Resolves once shutdown has been requested.
+    #[derive(Clone)]
+    pub struct Shutdown(pub watch::Receiver<bool>);
+
+    impl Shutdown {
+        /// Waits for the signal.
+        pub async fn wait(&self) {
+            let mut rx = self.0.clone();
+            while !*rx.borrow_and_update() {
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn rota_rotates_daily_and_weekly_in_wib() {
+        let mut team = Team {
+            id: "t".into(),
+            name: "T".into(),
+            timezone: "Asia/Jakarta".into(),
+            rotation: Rotation::Daily,
+            oncall: vec!["a@x.id".into(), "b@x.id".into()],
+            lead: "l@x.id".into(),
+        };
+        // 16:59 UTC and 17:01 UTC are either side of midnight in WIB (UTC+7).
+        let before = Utc.with_ymd_and_hms(2026, 11, 29, 16, 59, 0).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 11, 29, 17, 1, 0).unwrap();
+        assert_ne!(oncall_now(&team, before), oncall_now(&team, after));
+        team.rotation = Rotation::Weekly;
+        // 2026-11-29 is a Sunday: Sunday night and Monday morning WIB are different weeks.
+        assert_ne!(oncall_now(&team, before), oncall_now(&team, after));
+        let tuesday = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+        assert_eq!(oncall_now(&team, after), oncall_now(&team, tuesday));
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(0).num_seconds(), 5);
+        assert_eq!(backoff(1).num_seconds(), 10);
+        assert_eq!(backoff(20).num_seconds(), 600);
+    }
+}

@@ -1,0 +1,188 @@
+//! Builds the service from settings and runs it on a bound listener until a shutdown future
+//! resolves, then stops the background loops and drains requests.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::alerts::{self, tokio_util_shim::Shutdown, Transport};
+use crate::classify::{Classifier, Encoder, Heads};
+use crate::config::Settings;
+use crate::index::SearchIndex;
+use crate::ingest::sha256_hex;
+use crate::pipeline::{self, ClassifyWorker};
+use crate::playbooks::Playbooks;
+use crate::store::Store;
+use crate::web::{self, AppState, Metrics};
+
+/// A built service, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    base_url: String,
+    transport: Transport,
+}
+
+/// Loads the classifier, or says what is missing.
+pub fn load_classifier(settings: &Settings) -> Result<Classifier, String> {
+    let heads_path = settings.heads_path();
+    if !heads_path.exists() {
+        return Err(format!(
+            "no trained heads at {}; run `tanggap train` (scripts/run does it for you)",
+            heads_path.display()
+        ));
+    }
+    let heads = Heads::load(&heads_path).map_err(|e| format!("{e:#}"))?;
+    let encoder = Encoder::start(&settings.encoder_dir(), settings.classifier.batch_size)
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(Classifier::new(encoder, heads))
+}
+
+impl Application {
+    /// Opens the database, index, playbooks and model; binds nothing itself.
+    pub async fn build(settings: Settings, listener: TcpListener) -> anyhow::Result<Application> {
+        let playbooks = Playbooks::load_dir(&settings.playbooks_dir)?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+        let store = Store::open(settings.database_url.expose()).await?;
+        let index_dir = settings.index_dir();
+        let index = tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await??;
+        let settings_for_model = settings.clone();
+        let (classifier, classifier_problem) = match tokio::task::spawn_blocking(move || {
+            load_classifier(&settings_for_model)
+        })
+        .await?
+        {
+            Ok(c) => (Some(c), None),
+            Err(problem) => {
+                tracing::error!(%problem, "the classifier is not available; mentions are stored and indexed but not classified");
+                (None, Some(problem))
+            }
+        };
+        let transport = Transport::from_settings(&settings)?;
+        let addr = listener.local_addr()?;
+        let base_url = settings
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        let ingest_token_hashes: HashSet<String> = settings
+            .ingest_tokens
+            .iter()
+            .map(|t| sha256_hex(t.expose().as_bytes()))
+            .collect();
+        let state = AppState {
+            store,
+            index,
+            settings: Arc::new(settings),
+            playbooks: Arc::new(playbooks),
+            classifier,
+            classifier_problem,
+            ingest_token_hashes: Arc::new(ingest_token_hashes),
+            ingest_notify: Arc::new(vec![Arc::new(Notify::new()), Arc::new(Notify::new())]),
+            metrics: Arc::new(Metrics::default()),
+        };
+        Ok(Application {
+            listener,
+            state,
+            base_url,
+            transport,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    /// The base URL used in links.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// How mail is delivered.
+    pub fn mail_description(&self) -> String {
+        self.transport.describe()
+    }
+
+    /// The store (for seeding demo data before serving).
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// The classifier's problem, when it could not load.
+    pub fn classifier_problem(&self) -> Option<&str> {
+        self.state.classifier_problem.as_deref()
+    }
+
+    /// Serves until `shutdown` resolves; background loops stop with it.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop = Shutdown(stop_rx);
+        let state = self.state.clone();
+        let mail_notify = Arc::new(Notify::new());
+        let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+        tasks.push(tokio::spawn(pipeline::run_indexer(
+            state.store.clone(),
+            state.index.clone(),
+            state.ingest_notify[0].clone(),
+            stop.clone(),
+        )));
+        if let Some(classifier) = state.classifier.clone() {
+            let worker = ClassifyWorker {
+                store: state.store.clone(),
+                classifier,
+                settings: state.settings.clone(),
+                playbooks: state.playbooks.clone(),
+                base_url: self.base_url.clone(),
+                mail_notify: mail_notify.clone(),
+            };
+            tasks.push(tokio::spawn(
+                worker.run(state.ingest_notify[1].clone(), stop.clone()),
+            ));
+        }
+        tasks.push(tokio::spawn(alerts::run_outbox(
+            state.store.clone(),
+            self.transport.clone(),
+            state.settings.alerts.from.clone(),
+            mail_notify,
+            stop.clone(),
+        )));
+        let app = web::router(state.clone());
+        let result = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        for t in tasks {
+            let _ = t.await;
+        }
+        state.store.close().await;
+        result.map_err(Into::into)
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

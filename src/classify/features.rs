@@ -1,0 +1,221 @@
+//! Lexical features: normalised words (with a small slang table of our own), word bigrams and
+//! character 3–5-grams within word boundaries, hashed into a fixed space and L2-normalised.
+
+use std::collections::HashMap;
+
+/// Size of the hashed feature space.
+pub const DIM: usize = 1 << 18;
+
+/// A sparse, L2-normalised feature vector: sorted (index, value) pairs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sparse {
+    /// Indices (< [`DIM`]) and values.
+    pub entries: Vec<(u32, f32)>,
+}
+
+/// A word of the normalised text and the features it produced (for explanations).
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// The word as normalised.
+    pub word: String,
+    /// Hashed indices of its unigram and character n-grams.
+    pub features: Vec<u32>,
+}
+
+/// Common informal spellings → standard Indonesian (written by us; not the shared dictionary).
+const SLANG: &[(&str, &str)] = &[
+    ("gak", "tidak"),
+    ("ga", "tidak"),
+    ("gk", "tidak"),
+    ("nggak", "tidak"),
+    ("ngga", "tidak"),
+    ("enggak", "tidak"),
+    ("engga", "tidak"),
+    ("tdk", "tidak"),
+    ("tak", "tidak"),
+    ("kagak", "tidak"),
+    ("yg", "yang"),
+    ("bgt", "banget"),
+    ("bngt", "banget"),
+    ("udh", "sudah"),
+    ("udah", "sudah"),
+    ("sdh", "sudah"),
+    ("dah", "sudah"),
+    ("dgn", "dengan"),
+    ("krn", "karena"),
+    ("karna", "karena"),
+    ("aja", "saja"),
+    ("gmn", "bagaimana"),
+    ("gimana", "bagaimana"),
+    ("blm", "belum"),
+    ("org", "orang"),
+    ("utk", "untuk"),
+    ("buat", "untuk"),
+    ("sy", "saya"),
+    ("gue", "saya"),
+    ("gw", "saya"),
+    ("aku", "saya"),
+    ("kalo", "kalau"),
+    ("klo", "kalau"),
+    ("jd", "jadi"),
+    ("bs", "bisa"),
+    ("lg", "lagi"),
+    ("dr", "dari"),
+    ("pd", "pada"),
+    ("tp", "tapi"),
+    ("sm", "sama"),
+    ("trs", "terus"),
+    ("skrg", "sekarang"),
+    ("hrs", "harus"),
+    ("dpt", "dapat"),
+    ("bnyk", "banyak"),
+    ("byk", "banyak"),
+    ("smua", "semua"),
+    ("sbg", "sebagai"),
+    ("jgn", "jangan"),
+    ("jngn", "jangan"),
+    ("knp", "kenapa"),
+    ("napa", "kenapa"),
+    ("emg", "memang"),
+    ("emang", "memang"),
+    ("bener", "benar"),
+    ("bnr", "benar"),
+    ("bro", "kawan"),
+    ("info", "informasi"),
+    ("tlg", "tolong"),
+    ("mksh", "terima kasih"),
+    ("makasih", "terima kasih"),
+    ("hoax", "hoaks"),
+    ("hoaxs", "hoaks"),
+    ("wa", "whatsapp"),
+    ("dki", "dki"),
+    ("pemda", "pemerintah daerah"),
+    ("pemprov", "pemerintah provinsi"),
+    ("pemkot", "pemerintah kota"),
+    ("pemkab", "pemerintah kabupaten"),
+];
+
+fn slang_map() -> &'static HashMap<&'static str, &'static str> {
+    static MAP: std::sync::OnceLock<HashMap<&'static str, &'static str>> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| SLANG.iter().copied().collect())
+}
+
+/// Lowercases, replaces links, squeezes letters repeated more than twice and maps slang.
+pub fn normalise_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        let lower = raw.to_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
+            words.push("_url_".to_string());
+            continue;
+        }
+        for piece in lower.split(|c: char| !(c.is_alphanumeric() || c == '@' || c == '#')) {
+            let piece = piece.trim_matches(|c| c == '@' || c == '#');
+            if piece.is_empty() {
+                continue;
+            }
+            let squeezed = squeeze(piece);
+            match slang_map().get(squeezed.as_str()) {
+                Some(std) => words.extend(std.split(' ').map(str::to_string)),
+                None => words.push(squeezed),
+            }
+        }
+    }
+    words
+}
+
+fn squeeze(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut last = None;
+    let mut run = 0;
+    for c in word.chars() {
+        if Some(c) == last {
+            run += 1;
+        } else {
+            run = 1;
+            last = Some(c);
+        }
+        if run <= 2 {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn hash(kind: u8, s: &str) -> u32 {
+    // FNV-1a, 64 bit, folded into DIM.
+    let mut h: u64 = 0xcbf29ce484222325 ^ u64::from(kind);
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (h % DIM as u64) as u32
+}
+
+/// Extracts the tokens of a text with their features.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let words = normalise_words(text);
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let mut f = vec![hash(b'w', w)];
+        if let Some(next) = words.get(i + 1) {
+            f.push(hash(b'b', &format!("{w} {next}")));
+        }
+        let chars: Vec<char> = format!(" {w} ").chars().collect();
+        for n in 3..=5 {
+            if chars.len() < n {
+                break;
+            }
+            for win in chars.windows(n) {
+                f.push(hash(b'c', &win.iter().collect::<String>()));
+            }
+        }
+        out.push(Token {
+            word: w.clone(),
+            features: f,
+        });
+    }
+    out
+}
+
+/// The sparse vector of a text: sublinear counts, L2-normalised.
+pub fn vectorize(tokens: &[Token]) -> Sparse {
+    let mut counts: HashMap<u32, f32> = HashMap::new();
+    for t in tokens {
+        for &f in &t.features {
+            *counts.entry(f).or_default() += 1.0;
+        }
+    }
+    let mut entries: Vec<(u32, f32)> = counts.into_iter().map(|(i, c)| (i, 1.0 + c.ln())).collect();
+    entries.sort_unstable_by_key(|e| e.0);
+    let norm = entries.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for e in &mut entries {
+            e.1 /= norm;
+        }
+    }
+    Sparse { entries }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slang_links_and_repeats_are_normalised() {
+        assert_eq!(
+            normalise_words("GAK bener bangeeeet yg ini!! https://x.co/a"),
+            ["tidak", "benar", "bangeet", "yang", "ini", "_url_"]
+        );
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_deterministic() {
+        let a = vectorize(&tokens("Gempa besar akan terjadi malam ini, sebarkan!"));
+        let b = vectorize(&tokens("Gempa besar akan terjadi malam ini, sebarkan!"));
+        assert_eq!(a, b);
+        let norm: f32 = a.entries.iter().map(|e| e.1 * e.1).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert!(vectorize(&tokens("")).entries.is_empty());
+    }
+}

@@ -1,0 +1,478 @@
+//! Typed settings: embedded defaults (`src/default.toml`), merged with an optional TOML file,
+//! then `TANGGAP_*` environment overrides. This is the only module that reads the environment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::{Label, Severity};
+
+const DEFAULTS: &str = include_str!("default.toml");
+
+/// A secret string (token, password-bearing URL) that never shows in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Everything the service and the CLI need to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to serve on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// Database, index, outbox and demo tokens live here.
+    pub data_dir: PathBuf,
+    /// `sqlite:…` URL of the database.
+    pub database_url: Secret,
+    /// Model files and trained heads.
+    pub models_dir: PathBuf,
+    /// SOP playbooks.
+    pub playbooks_dir: PathBuf,
+    /// SMTP server URL; `None` writes mails to `data_dir/outbox`.
+    pub smtp_url: Option<Secret>,
+    /// Bearer tokens with the `ingest` role.
+    pub ingest_tokens: Vec<Secret>,
+    /// How links in mails are written; derived from the bound address when unset.
+    pub base_url: Option<String>,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log: String,
+    /// Request limits.
+    pub server: ServerSettings,
+    /// Field limits for mentions.
+    pub limits: LimitSettings,
+    /// Classifier runtime settings.
+    pub classifier: ClassifierSettings,
+    /// Incident grouping settings.
+    pub incidents: IncidentSettings,
+    /// Alert mail settings.
+    pub alerts: AlertSettings,
+    /// Teams with their on-call rotas.
+    pub teams: Vec<Team>,
+    /// Routing rules, first match wins.
+    pub routing: Vec<RoutingRule>,
+    /// The team used when no rule matches.
+    pub default_team: String,
+}
+
+/// HTTP server limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Default listen address (overridden by `TANGGAP_LISTEN`).
+    pub listen: String,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Largest number of mentions per request.
+    pub max_batch_items: usize,
+}
+
+/// Limits on mention fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Longest accepted text, in characters.
+    pub max_text_chars: usize,
+}
+
+/// Classifier runtime settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierSettings {
+    /// Texts per model call.
+    pub batch_size: usize,
+    /// Longest model input in word pieces.
+    pub max_tokens: usize,
+}
+
+/// Incident grouping settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSettings {
+    /// How long after its last mention an open incident still absorbs near duplicates.
+    pub window_hours: i64,
+    /// Cosine similarity of embeddings above which texts are near duplicates.
+    pub near_duplicate_cosine: f32,
+    /// Jaccard similarity of word shingles above which texts are near duplicates.
+    pub near_duplicate_jaccard: f32,
+}
+
+/// Alert mail settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Lowest severity that sends mail.
+    pub min_severity: Severity,
+    /// `From:` header of alert mails.
+    pub from: String,
+}
+
+/// A response team and its on-call rota.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    /// Stable identifier used by routing rules.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone of the rota (WIB by default).
+    #[serde(default = "default_tz")]
+    pub timezone: String,
+    /// `daily` or `weekly`.
+    #[serde(default = "default_rotation")]
+    pub rotation: Rotation,
+    /// On-call addresses in rota order.
+    pub oncall: Vec<String>,
+    /// Team lead, the end of the escalation chain.
+    pub lead: String,
+}
+
+/// How often the on-call person changes.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    /// A new person each day at midnight in the team's time zone.
+    Daily,
+    /// A new person each Monday at midnight in the team's time zone.
+    Weekly,
+}
+
+fn default_tz() -> String {
+    "Asia/Jakarta".into()
+}
+fn default_rotation() -> Rotation {
+    Rotation::Weekly
+}
+
+/// One routing rule: every condition given must match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRule {
+    /// Any of these labels among the incident's labels.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// The incident's region is one of these (case-insensitive).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The incident's first source is one of these.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Team that gets the incident.
+    pub team: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    server: ServerSettings,
+    paths: PathSettings,
+    limits: LimitSettings,
+    classifier: ClassifierSettings,
+    incidents: IncidentSettings,
+    alerts: AlertSettings,
+    teams: Vec<Team>,
+    routing: Vec<RoutingRule>,
+    routing_default: RoutingDefault,
+    #[serde(default)]
+    smtp_url: Option<String>,
+    #[serde(default)]
+    base_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathSettings {
+    data_dir: PathBuf,
+    models_dir: PathBuf,
+    playbooks_dir: PathBuf,
+    #[serde(default)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingDefault {
+    team: String,
+}
+
+/// Errors while loading settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has wrong fields.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file (or `<defaults>`).
+        path: String,
+        /// What is wrong, with line numbers where known.
+        message: String,
+    },
+    /// The values are inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads settings from the process environment (the only place that reads it).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load(&env)
+    }
+
+    /// Loads settings from defaults, the config file named by `TANGGAP_CONFIG` (or
+    /// `tanggap.toml` if present) and the `TANGGAP_*` variables of `env`.
+    pub fn load(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let path = match env.get("TANGGAP_CONFIG") {
+            Some(p) => Some(PathBuf::from(p)),
+            None if Path::new("tanggap.toml").exists() => Some(PathBuf::from("tanggap.toml")),
+            None => None,
+        };
+        let file = match &path {
+            Some(p) => Some((
+                p.display().to_string(),
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?,
+            )),
+            None => None,
+        };
+        Self::from_parts(file.as_ref().map(|(p, s)| (p.as_str(), s.as_str())), env)
+    }
+
+    /// Builds settings from an optional `(path, toml text)` and an environment map.
+    pub fn from_parts(
+        file: Option<(&str, &str)>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let mut merged: toml::Value = parse_toml("<defaults>", DEFAULTS)?;
+        if let Some((path, text)) = file {
+            let user = parse_toml(path, text)?;
+            merge(&mut merged, user);
+        }
+        let cfg: FileConfig = merged
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: file.map(|(p, _)| p).unwrap_or("<defaults>").to_string(),
+                message: e.message().to_string(),
+            })?;
+        let get = |k: &str| env.get(k).filter(|v| !v.trim().is_empty()).cloned();
+
+        let data_dir = get("TANGGAP_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(cfg.paths.data_dir);
+        let database_url = get("TANGGAP_DATABASE_URL")
+            .or(cfg.paths.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tanggap.db").display()));
+        let ingest_tokens = get("TANGGAP_INGEST_TOKENS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut alerts = cfg.alerts;
+        if let Some(sev) = get("TANGGAP_ALERT_MIN_SEVERITY") {
+            alerts.min_severity = sev.parse().map_err(|_| {
+                ConfigError::Invalid(format!("TANGGAP_ALERT_MIN_SEVERITY: unknown severity {sev:?}"))
+            })?;
+        }
+        let settings = Settings {
+            listen: get("TANGGAP_LISTEN").unwrap_or_else(|| cfg.server.listen.clone()),
+            database_url: Secret::new(database_url),
+            models_dir: get("TANGGAP_MODELS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(cfg.paths.models_dir),
+            playbooks_dir: get("TANGGAP_PLAYBOOKS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(cfg.paths.playbooks_dir),
+            smtp_url: get("TANGGAP_SMTP_URL").or(cfg.smtp_url).map(Secret::new),
+            ingest_tokens,
+            base_url: get("TANGGAP_BASE_URL").or(cfg.base_url),
+            log: get("TANGGAP_LOG").unwrap_or_else(|| "info,tantivy=warn,sqlx=warn".into()),
+            data_dir,
+            server: cfg.server,
+            limits: cfg.limits,
+            classifier: cfg.classifier,
+            incidents: cfg.incidents,
+            alerts,
+            teams: cfg.teams,
+            routing: cfg.routing,
+            default_team: cfg.routing_default.team,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.teams.is_empty() {
+            return Err(ConfigError::Invalid("at least one team is needed".into()));
+        }
+        for team in &self.teams {
+            if team.oncall.is_empty() {
+                return Err(ConfigError::Invalid(format!("team {}: oncall is empty", team.id)));
+            }
+            if team.timezone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "team {}: unknown time zone {:?}",
+                    team.id, team.timezone
+                )));
+            }
+        }
+        let known = |id: &str| self.teams.iter().any(|t| t.id == id);
+        for rule in &self.routing {
+            if !known(&rule.team) {
+                return Err(ConfigError::Invalid(format!(
+                    "routing rule names unknown team {:?}",
+                    rule.team
+                )));
+            }
+        }
+        if !known(&self.default_team) {
+            return Err(ConfigError::Invalid(format!(
+                "routing_default names unknown team {:?}",
+                self.default_team
+            )));
+        }
+        if !self.database_url.expose().starts_with("sqlite:") {
+            return Err(ConfigError::Invalid(
+                "TANGGAP_DATABASE_URL: only sqlite: URLs are supported in this version".into(),
+            ));
+        }
+        if let Some(url) = &self.smtp_url {
+            let parsed = url::Url::parse(url.expose())
+                .map_err(|e| ConfigError::Invalid(format!("TANGGAP_SMTP_URL: {e}")))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                return Err(ConfigError::Invalid(
+                    "TANGGAP_SMTP_URL: scheme must be smtp or smtps".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A team by id.
+    pub fn team(&self, id: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    /// Where alert mails are written when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// Where the tantivy index lives.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    /// The sentence-embedding model folder.
+    pub fn encoder_dir(&self) -> PathBuf {
+        self.models_dir.join("all-MiniLM-L6-v2")
+    }
+
+    /// The trained label heads.
+    pub fn heads_path(&self) -> PathBuf {
+        self.models_dir.join("heads.json")
+    }
+}
+
+fn parse_toml(path: &str, text: &str) -> Result<toml::Value, ConfigError> {
+    text.parse::<toml::Table>()
+        .map(toml::Value::Table)
+        .map_err(|e| ConfigError::Parse {
+            path: path.to_string(),
+            message: match e.span() {
+                Some(span) => format!("line {}: {}", line_of(text, span.start), e.message()),
+                None => e.message().to_string(),
+            },
+        })
+}
+
+/// The 1-based line number of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) if existing.is_table() && v.is_table() => merge(existing, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_env_overrides_win() {
+        let mut env = HashMap::new();
+        env.insert("TANGGAP_DATA_DIR".to_string(), "/tmp/x".to_string());
+        env.insert("TANGGAP_INGEST_TOKENS".to_string(), "a, b,,".to_string());
+        let s = Settings::from_parts(None, &env).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(s.database_url.expose(), "sqlite:///tmp/x/tanggap.db");
+        assert_eq!(s.ingest_tokens.len(), 2);
+        assert_eq!(s.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn file_merges_over_defaults_and_secrets_are_redacted() {
+        let env = HashMap::from([(
+            "TANGGAP_SMTP_URL".to_string(),
+            "smtp://u:pw@localhost:25".to_string(),
+        )]);
+        let s = Settings::from_parts(Some(("t.toml", "[incidents]\nwindow_hours = 5\n")), &env).unwrap();
+        assert_eq!(s.incidents.window_hours, 5);
+        assert_eq!(s.incidents.near_duplicate_jaccard, 0.5);
+        assert!(!format!("{s:?}").contains("pw"));
+    }
+
+    #[test]
+    fn bad_file_names_the_line() {
+        let err =
+            Settings::from_parts(Some(("t.toml", "[server]\nlisten = \n")), &HashMap::new()).unwrap_err();
+        assert!(err.to_string().starts_with("t.toml: line 2"), "{err}");
+        let err = Settings::from_parts(
+            Some(("t.toml", "[[routing]]\nteam = \"nope\"\n")),
+            &HashMap::new(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown team"), "{err}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Demo mode: sample mentions (compiled in) and demo API tokens, so a newcomer sees a working
+//! queue. Tokens are kept in `DATA_DIR/demo-tokens.json` so they stay the same across restarts.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::domain::Role;
+use crate::ingest::{self, Limits};
+use crate::store::Store;
+
+/// The sample mentions.
+pub const MENTIONS: &str = include_str!("../demo/mentions.jsonl");
+
+/// The demo tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoTokens {
+    /// `ingest` role.
+    pub ingest: String,
+    /// `admin` role.
+    pub admin: String,
+}
+
+/// Creates (or reloads) the demo tokens.
+pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens> {
+    let path = data_dir.join("demo-tokens.json");
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(t) = serde_json::from_slice::<DemoTokens>(&bytes) {
+            return Ok(t);
+        }
+    }
+    let suffix = &uuid::Uuid::now_v7().simple().to_string()[..8];
+    let ingest = auth::create_token(store, &format!("demo-ingest-{suffix}"), Role::Ingest).await?;
+    let admin = auth::create_token(store, &format!("demo-admin-{suffix}"), Role::Admin).await?;
+    let tokens = DemoTokens {
+        ingest: ingest.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,
+        admin: admin.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,
+    };
+    std::fs::write(&path, serde_json::to_vec_pretty(&tokens)?)?;
+    Ok(tokens)
+}
+
+/// Stores the sample mentions unless the database already has mentions. Returns how many.
+pub async fn seed_mentions(store: &Store, limits: Limits) -> anyhow::Result<usize> {
+    if store.max_seq().await? > 0 {
+        return Ok(0);
+    }
+    let raws: Vec<String> = MENTIONS
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let mentions = ingest::validate_batch(
+        &raws,
+        Limits {
+            max_batch_items: raws.len(),
+            ..limits
+        },
+        chrono::Utc::now(),
+    )
+    .map_err(|e| anyhow::anyhow!("demo data is invalid: {e:?}"))?;
+    let out = store.insert_mentions(&mentions).await?;
+    Ok(out.iter().filter(|o| o.status == "created").count())
+}

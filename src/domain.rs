@@ -1,0 +1,365 @@
+//! Validated domain types shared by every module: labels, severities, incident states and the
+//! identifiers that reach SQL and tantivy only after parsing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// One of the ten classification labels of SPEC §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Likely false or misleading claim.
+    Hoax,
+    /// Ethnic, religious, racial or inter-group tension.
+    Sara,
+    /// Hate speech or abuse.
+    HateSpeech,
+    /// Fraud, phishing, impersonation, fake recruitment or aid.
+    Scam,
+    /// Earthquakes, tsunami, floods, eruptions, fires.
+    Disaster,
+    /// Outbreaks, vaccines, food and drug safety.
+    Health,
+    /// Elections, officials, policies.
+    Politics,
+    /// Crime, riots, clashes, terrorism.
+    Security,
+    /// Prices, subsidies, social aid.
+    Economy,
+    /// Complaints about public services.
+    PublicService,
+}
+
+impl Label {
+    /// All labels in their canonical order (the order of score vectors).
+    pub const ALL: [Label; 10] = [
+        Label::Hoax,
+        Label::Sara,
+        Label::HateSpeech,
+        Label::Scam,
+        Label::Disaster,
+        Label::Health,
+        Label::Politics,
+        Label::Security,
+        Label::Economy,
+        Label::PublicService,
+    ];
+
+    /// The code used in the API and in files.
+    pub fn code(self) -> &'static str {
+        match self {
+            Label::Hoax => "hoax",
+            Label::Sara => "sara",
+            Label::HateSpeech => "hate_speech",
+            Label::Scam => "scam",
+            Label::Disaster => "disaster",
+            Label::Health => "health",
+            Label::Politics => "politics",
+            Label::Security => "security",
+            Label::Economy => "economy",
+            Label::PublicService => "public_service",
+        }
+    }
+
+    /// The name shown to people (Indonesian).
+    pub fn name_id(self) -> &'static str {
+        match self {
+            Label::Hoax => "Hoaks",
+            Label::Sara => "SARA",
+            Label::HateSpeech => "Ujaran kebencian",
+            Label::Scam => "Penipuan",
+            Label::Disaster => "Kebencanaan",
+            Label::Health => "Kesehatan",
+            Label::Politics => "Politik / Pemilu",
+            Label::Security => "Keamanan",
+            Label::Economy => "Ekonomi",
+            Label::PublicService => "Layanan publik",
+        }
+    }
+
+    /// Position in [`Label::ALL`].
+    pub fn index(self) -> usize {
+        Label::ALL.iter().position(|l| *l == self).expect("label in ALL")
+    }
+
+    /// How much the label weighs in severity: SARA, disaster and security weigh most.
+    pub fn weight(self) -> f32 {
+        match self {
+            Label::Sara | Label::Disaster | Label::Security => 1.0,
+            Label::Hoax | Label::Scam | Label::Health | Label::HateSpeech => 0.8,
+            Label::Politics | Label::Economy => 0.6,
+            Label::PublicService => 0.4,
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Label {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Label::ALL
+            .iter()
+            .copied()
+            .find(|l| l.code() == s)
+            .ok_or_else(|| UnknownValue(s.to_string()))
+    }
+}
+
+/// A string that is not one of the allowed values.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown value {0:?}")]
+pub struct UnknownValue(pub String);
+
+/// Incident severity, ordered from lowest to highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Can wait a working day.
+    Low,
+    /// Within hours.
+    Medium,
+    /// Within the hour.
+    High,
+    /// Now.
+    Critical,
+}
+
+impl Severity {
+    /// The code used in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Minutes allowed until acknowledgement (SPEC §5 defaults).
+    pub fn ack_sla_minutes(self) -> i64 {
+        match self {
+            Severity::Critical => 15,
+            Severity::High => 30,
+            Severity::Medium => 120,
+            Severity::Low => 480,
+        }
+    }
+}
+
+impl FromStr for Severity {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(UnknownValue(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Incident lifecycle states (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// Opened, nobody has looked yet.
+    New,
+    /// Somebody owns it.
+    Acknowledged,
+    /// Being checked.
+    Investigating,
+    /// A clarification is being written.
+    Drafting,
+    /// A draft waits for an admin.
+    AwaitingApproval,
+    /// An approved clarification exists.
+    Clarified,
+    /// Done.
+    Resolved,
+    /// False positive.
+    Dismissed,
+}
+
+impl IncidentStatus {
+    /// All states.
+    pub const ALL: [IncidentStatus; 8] = [
+        IncidentStatus::New,
+        IncidentStatus::Acknowledged,
+        IncidentStatus::Investigating,
+        IncidentStatus::Drafting,
+        IncidentStatus::AwaitingApproval,
+        IncidentStatus::Clarified,
+        IncidentStatus::Resolved,
+        IncidentStatus::Dismissed,
+    ];
+
+    /// The code used in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentStatus::New => "new",
+            IncidentStatus::Acknowledged => "acknowledged",
+            IncidentStatus::Investigating => "investigating",
+            IncidentStatus::Drafting => "drafting",
+            IncidentStatus::AwaitingApproval => "awaiting_approval",
+            IncidentStatus::Clarified => "clarified",
+            IncidentStatus::Resolved => "resolved",
+            IncidentStatus::Dismissed => "dismissed",
+        }
+    }
+
+    /// Whether the incident still needs work.
+    pub fn is_open(self) -> bool {
+        !matches!(self, IncidentStatus::Resolved | IncidentStatus::Dismissed)
+    }
+}
+
+impl FromStr for IncidentStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        IncidentStatus::ALL
+            .iter()
+            .copied()
+            .find(|v| v.code() == s)
+            .ok_or_else(|| UnknownValue(s.to_string()))
+    }
+}
+
+/// Roles of people and API tokens (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Can only send mentions.
+    Ingest,
+    /// Can read everything.
+    Viewer,
+    /// Works incidents.
+    Responder,
+    /// Approves, manages.
+    Admin,
+}
+
+impl Role {
+    /// The code stored and shown.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Ingest => "ingest",
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether this role may read incidents, mentions and search.
+    pub fn can_read(self) -> bool {
+        !matches!(self, Role::Ingest)
+    }
+
+    /// Whether this role may send mentions.
+    pub fn can_ingest(self) -> bool {
+        matches!(self, Role::Ingest | Role::Admin)
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ingest" => Ok(Role::Ingest),
+            "viewer" => Ok(Role::Viewer),
+            "responder" => Ok(Role::Responder),
+            "admin" => Ok(Role::Admin),
+            _ => Err(UnknownValue(s.to_string())),
+        }
+    }
+}
+
+/// A mention source: a lowercase token such as `twitter`, `news` or `whatsapp`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Source(String);
+
+impl Source {
+    /// Sources named in SPEC §3; other lowercase tokens are accepted too.
+    pub const KNOWN: [&'static str; 11] = [
+        "twitter",
+        "facebook",
+        "instagram",
+        "tiktok",
+        "youtube",
+        "news",
+        "whatsapp",
+        "web",
+        "rss",
+        "manual",
+        "tipline",
+    ];
+
+    /// Parses a source: 1–32 characters of `a-z`, `0-9`, `_`, `-`, `.`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b));
+        if ok {
+            Ok(Source(s.to_string()))
+        } else {
+            Err("must be 1–32 characters of a-z, 0-9, '_', '-', '.' (e.g. twitter, news, whatsapp)".into())
+        }
+    }
+
+    /// The source as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_round_trip() {
+        for l in Label::ALL {
+            assert_eq!(l.code().parse::<Label>().unwrap(), l);
+            assert_eq!(Label::ALL[l.index()], l);
+            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.code()));
+        }
+        assert!("Hoax".parse::<Label>().is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in IncidentStatus::ALL {
+            assert_eq!(s.code().parse::<IncidentStatus>().unwrap(), s);
+        }
+        assert!(!IncidentStatus::Dismissed.is_open());
+    }
+
+    #[test]
+    fn sources_are_validated() {
+        assert!(Source::parse("twitter").is_ok());
+        assert!(Source::parse("rss.antara").is_ok());
+        for bad in ["", "Twitter", "a b", "<script>", &"x".repeat(33)] {
+            assert!(Source::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn severity_orders() {
+        assert!(Severity::Critical > Severity::High && Severity::Medium > Severity::Low);
+        assert_eq!("high".parse::<Severity>().unwrap(), Severity::High);
+    }
+}

@@ -1,0 +1,179 @@
+//! The one error type of the HTTP layer, its status mapping and JSON body
+//! `{"error": {"code", "message", "details"}}`. Internal errors are opaque to clients and logged
+//! with their cause in the request's span by [`crate::web`]'s middleware.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One problem with one field of one item.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldError {
+    /// Index of the item in a batch, when the request had several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// Dotted path of the field, e.g. `author.followers`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Errors that handlers return.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed (bad JSON, bad UTF-8, bad query).
+    #[error("{message}")]
+    BadRequest {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+    },
+    /// One or more fields failed validation.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// No or unknown credentials.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Known credentials without the needed role.
+    #[error("this token's role may not do this")]
+    Forbidden,
+    /// The thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Body over the configured limit.
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// Unsupported `Content-Type`.
+    #[error("unsupported content type {0:?}; use application/json or application/x-ndjson")]
+    UnsupportedMediaType(String),
+    /// A component is not ready (e.g. the model is missing).
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything else: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// Result alias for handlers.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// Shorthand for a bad request with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. } => code,
+            AppError::Validation(_) => "validation_failed",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The error that caused a 500, attached to the response for the logging middleware.
+#[derive(Clone)]
+pub struct InternalCause(pub Arc<anyhow::Error>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            AppError::Internal(_) => "internal server error".to_string(),
+            other => other.to_string(),
+        };
+        let details = match &self {
+            AppError::Validation(errors) => serde_json::to_value(errors).unwrap_or_default(),
+            _ => serde_json::Value::Array(vec![]),
+        };
+        let body = serde_json::json!({
+            "error": { "code": self.code(), "message": message, "details": details }
+        });
+        let mut response = (status, axum::Json(body)).into_response();
+        match self {
+            AppError::Internal(err) => {
+                response.extensions_mut().insert(InternalCause(Arc::new(err)));
+            }
+            AppError::Unauthorized => {
+                response
+                    .headers_mut()
+                    .insert("www-authenticate", HeaderValue::from_static("Bearer"));
+            }
+            AppError::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert("retry-after", HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::bad_request("invalid_json", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        AppError::bad_request("invalid_query", rejection.body_text())
+    }
+}
+
+/// `Json` whose rejections use our error format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `Query` whose rejections use our error format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct AppQuery<T>(pub T);

@@ -1,0 +1,269 @@
+//! Incidents: a flagged mention joins the open incident of a near duplicate (same top label,
+//! similar embedding or word shingles, within a time window) or opens a new one, routed to a
+//! team, with a playbook attached and an alert queued in the same transaction.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::alerts;
+use crate::classify::Classification;
+use crate::config::Settings;
+use crate::domain::{Label, Severity};
+use crate::playbooks::Playbooks;
+use crate::store::{parse_ts, ts, IncidentCandidate, NewIncident, PendingMention, StoreTx};
+
+/// Where a mention went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// The incident.
+    pub incident_id: String,
+    /// Whether this mention opened it.
+    pub opened: bool,
+}
+
+/// Severity from scores, label weights and reach (followers, engagement).
+pub fn severity(c: &Classification, followers: i64, engagement: i64) -> Severity {
+    let base = c
+        .labels
+        .iter()
+        .map(|l| c.scores[l.index()] * l.weight())
+        .fold(0.0f32, f32::max);
+    let reach = ((1.0 + followers.max(0) as f32 + 10.0 * engagement.max(0) as f32).log10() / 6.0).min(1.0);
+    let s = 0.75 * base + 0.25 * reach;
+    match s {
+        s if s >= 0.8 => Severity::Critical,
+        s if s >= 0.6 => Severity::High,
+        s if s >= 0.4 => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+/// The team for an incident: first matching rule, else the default team.
+pub fn route<'a>(settings: &'a Settings, labels: &[Label], region: Option<&str>, source: &str) -> &'a str {
+    for rule in &settings.routing {
+        let label_ok = rule.labels.is_empty() || rule.labels.iter().any(|l| labels.contains(l));
+        let region_ok = rule.regions.is_empty()
+            || region.is_some_and(|r| rule.regions.iter().any(|x| x.eq_ignore_ascii_case(r)));
+        let source_ok = rule.sources.is_empty() || rule.sources.iter().any(|s| s == source);
+        if label_ok && region_ok && source_ok {
+            return &rule.team;
+        }
+    }
+    &settings.default_team
+}
+
+/// Word 3-shingles of a normalised text.
+pub fn shingles(text: &str) -> HashSet<String> {
+    let words = crate::classify::features::normalise_words(text);
+    if words.len() < 3 {
+        return words.into_iter().collect();
+    }
+    words.windows(3).map(|w| w.join(" ")).collect()
+}
+
+/// Jaccard similarity of two shingle sets.
+pub fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let inter = a.intersection(b).count() as f32;
+    inter / (a.len() as f32 + b.len() as f32 - inter)
+}
+
+/// Embedding bytes (f32 little-endian).
+pub fn embedding_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn cosine_bytes(a: &[f32], b: &[u8]) -> f32 {
+    if b.len() != a.len() * 4 {
+        return 0.0;
+    }
+    a.iter()
+        .zip(b.chunks_exact(4))
+        .map(|(x, c)| x * f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .sum()
+}
+
+/// Places a classified mention: joins or opens an incident. `None` when nothing was flagged.
+pub async fn place(
+    tx: &mut StoreTx,
+    settings: &Settings,
+    playbooks: &Playbooks,
+    base_url: &str,
+    m: &PendingMention,
+    c: &Classification,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Placement>> {
+    let Some(top) = c.top_label() else { return Ok(None) };
+    let since = ts(now - Duration::hours(settings.incidents.window_hours));
+    let candidates = tx.open_candidates(top.code(), &since).await?;
+    let sev = severity(c, m.author_followers.unwrap_or(0), m.engagement);
+    let seen_at = m.posted_at.clone().unwrap_or_else(|| m.captured_at.clone());
+    let at = ts(now);
+
+    if let Some(joined) = nearest(&candidates, m, c, settings) {
+        let mut labels: Vec<Label> = serde_json::from_str(&joined.labels).unwrap_or_default();
+        for l in &c.labels {
+            if !labels.contains(l) {
+                labels.push(*l);
+            }
+        }
+        let mut max: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&joined.max_scores).unwrap_or_default();
+        for l in Label::ALL {
+            let old = max.get(l.code()).and_then(|v| v.as_f64()).unwrap_or(0.0) as f32;
+            let new = old.max(c.scores[l.index()]);
+            max.insert(
+                l.code().into(),
+                serde_json::json!((new * 10000.0).round() / 10000.0),
+            );
+        }
+        let old_sev: Severity = joined.severity.parse().unwrap_or(Severity::Low);
+        let new_sev = old_sev.max(sev);
+        tx.bump_incident(
+            &joined.id,
+            &serde_json::to_string(&labels)?,
+            &serde_json::Value::Object(max).to_string(),
+            new_sev.code(),
+            &seen_at,
+            &at,
+        )
+        .await?;
+        if new_sev > old_sev {
+            let detail = serde_json::json!({ "from": old_sev, "to": new_sev, "mention_id": m.id });
+            tx.add_event(&joined.id, &at, "system", "severity_raised", &detail.to_string())
+                .await?;
+        }
+        return Ok(Some(Placement {
+            incident_id: joined.id.clone(),
+            opened: false,
+        }));
+    }
+
+    let team_id = route(settings, &c.labels, m.region.as_deref(), &m.source).to_string();
+    let playbook = playbooks.best_for(&c.labels, sev, &m.text);
+    let id = format!("inc_{}", uuid::Uuid::now_v7().simple());
+    let title = title_for(top, &m.text);
+    let first_seen = parse_ts(&seen_at)
+        .map(|t| ts(t.min(now)))
+        .unwrap_or_else(|| at.clone());
+    let incident = NewIncident {
+        id: id.clone(),
+        title,
+        severity: sev.code().into(),
+        top_label: top.code().into(),
+        labels: serde_json::to_string(&c.labels)?,
+        max_scores: c.scores_json().to_string(),
+        team: team_id.clone(),
+        region: m.region.clone(),
+        source: m.source.clone(),
+        playbook_id: playbook.map(|p| p.id.clone()),
+        playbook_version: playbook.map(|p| p.version),
+        sample_text: m.text.chars().take(2000).collect(),
+        centroid: embedding_bytes(&c.embedding),
+        first_seen_at: first_seen,
+        opened_at: at.clone(),
+        ack_due_at: ts(now + Duration::minutes(sev.ack_sla_minutes())),
+    };
+    tx.insert_incident(&incident).await?;
+    tx.bump_incident(
+        &id,
+        &incident.labels,
+        &incident.max_scores,
+        sev.code(),
+        &seen_at,
+        &at,
+    )
+    .await?;
+    let detail = serde_json::json!({
+        "mention_id": m.id, "labels": c.labels, "severity": sev, "team": team_id,
+        "playbook": playbook.map(|p| format!("{}@{}", p.id, p.version)),
+    });
+    tx.add_event(&id, &at, "system", "opened", &detail.to_string())
+        .await?;
+    if sev >= settings.alerts.min_severity {
+        let team = settings.team(&team_id).expect("routing names known teams");
+        let recipient = alerts::oncall_now(team, now);
+        let mail = alerts::incident_opened_mail(&incident, c, m, playbook, &recipient, base_url)?;
+        tx.enqueue_mail(&mail, &at).await?;
+        let detail = serde_json::json!({ "to": recipient, "team": team_id });
+        tx.add_event(&id, &at, "system", "alert_queued", &detail.to_string())
+            .await?;
+    }
+    Ok(Some(Placement {
+        incident_id: id,
+        opened: true,
+    }))
+}
+
+fn nearest<'a>(
+    candidates: &'a [IncidentCandidate],
+    m: &PendingMention,
+    c: &Classification,
+    settings: &Settings,
+) -> Option<&'a IncidentCandidate> {
+    let mine = shingles(&m.text);
+    candidates
+        .iter()
+        .filter_map(|cand| {
+            let cos = cand
+                .centroid
+                .as_deref()
+                .map(|b| cosine_bytes(&c.embedding, b))
+                .unwrap_or(0.0);
+            let jac = jaccard(&mine, &shingles(&cand.sample_text));
+            let near = cos >= settings.incidents.near_duplicate_cosine
+                || jac >= settings.incidents.near_duplicate_jaccard;
+            near.then_some((cos.max(jac), cand))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, cand)| cand)
+}
+
+/// A short title: the label's name and the start of the text on one line.
+pub fn title_for(label: Label, text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut short: String = one_line.chars().take(90).collect();
+    if one_line.chars().count() > 90 {
+        short.push('…');
+    }
+    format!("{}: {}", label.name_id(), short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn jaccard_of_near_copies_is_high() {
+        let a = shingles("AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga");
+        let b = shingles("Fwd: AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga 🙏");
+        let c = shingles("Harga beras di pasar Way Halim naik lagi minggu ini");
+        assert!(jaccard(&a, &b) > 0.7, "{}", jaccard(&a, &b));
+        assert!(jaccard(&a, &c) < 0.1);
+        assert_eq!(jaccard(&a, &a), 1.0);
+    }
+
+    #[test]
+    fn routing_takes_the_first_match() {
+        let s = Settings::from_parts(None, &HashMap::new()).unwrap();
+        assert_eq!(
+            route(&s, &[Label::Hoax, Label::Disaster], None, "twitter"),
+            "trc-kebencanaan"
+        );
+        assert_eq!(
+            route(&s, &[Label::Scam], None, "whatsapp"),
+            "trc-keamanan-penipuan"
+        );
+        assert_eq!(route(&s, &[Label::Economy], None, "news"), "trc-diskominfotik");
+    }
+
+    #[test]
+    fn titles_are_short_and_single_line() {
+        let t = title_for(Label::Hoax, &format!("a\nb {}", "x".repeat(200)));
+        assert!(t.starts_with("Hoaks: a b ") && t.ends_with('…') && !t.contains('\n'));
+    }
+}

@@ -1,0 +1,135 @@
+//! Background loops that move stored mentions through the pipeline. Each one reads its work
+//! from the database (the truth), so after a crash it simply resumes:
+//! - the indexer adds mentions above the index's watermark to tantivy;
+//! - the classifier scores unclassified mentions, places flagged ones in incidents and queues
+//!   alerts, one transaction per batch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Notify;
+
+use crate::alerts::tokio_util_shim::Shutdown;
+use crate::classify::Classifier;
+use crate::config::Settings;
+use crate::incidents;
+use crate::index::SearchIndex;
+use crate::playbooks::Playbooks;
+use crate::store::{ts, ClassificationRecord, Store};
+
+/// Mentions per index commit at most.
+const INDEX_BATCH: i64 = 5000;
+
+/// Indexes new mentions until shutdown.
+pub async fn run_indexer(store: Store, index: SearchIndex, notify: Arc<Notify>, shutdown: Shutdown) {
+    loop {
+        match index_pending(&store, &index).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "indexing failed; will retry"),
+        }
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+/// Indexes one batch above the watermark; returns how many mentions it added.
+pub async fn index_pending(store: &Store, index: &SearchIndex) -> anyhow::Result<usize> {
+    let watermark = index.watermark()?;
+    let rows = store.mentions_after(watermark, INDEX_BATCH).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let n = rows.len();
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || index.add_and_commit(&rows)).await??;
+    Ok(n)
+}
+
+/// Everything the classification loop needs.
+#[derive(Clone)]
+pub struct ClassifyWorker {
+    /// Database.
+    pub store: Store,
+    /// Model.
+    pub classifier: Classifier,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Playbooks.
+    pub playbooks: Arc<Playbooks>,
+    /// For links in mails.
+    pub base_url: String,
+    /// Wakes the mail worker.
+    pub mail_notify: Arc<Notify>,
+}
+
+impl ClassifyWorker {
+    /// Classifies new mentions until shutdown.
+    pub async fn run(self, notify: Arc<Notify>, shutdown: Shutdown) {
+        loop {
+            match self.process_batch().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "classification failed; will retry");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            tokio::select! {
+                _ = notify.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.wait() => return,
+            }
+        }
+    }
+
+    /// Classifies one batch of unclassified mentions; returns how many.
+    pub async fn process_batch(&self) -> anyhow::Result<usize> {
+        let batch = self
+            .store
+            .unclassified(self.settings.classifier.batch_size.max(1) as i64 * 2)
+            .await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let texts = batch.iter().map(|m| m.text.clone()).collect();
+        let results = self.classifier.classify(texts).await?;
+        let now = Utc::now();
+        let at = ts(now);
+        let mut tx = self.store.begin().await?;
+        let mut opened = 0;
+        for (m, c) in batch.iter().zip(&results) {
+            let placement = incidents::place(
+                &mut tx,
+                &self.settings,
+                &self.playbooks,
+                &self.base_url,
+                m,
+                c,
+                now,
+            )
+            .await?;
+            opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
+            let record = ClassificationRecord {
+                mention_id: m.id.clone(),
+                scores: c.scores_json().to_string(),
+                labels: serde_json::to_string(&c.labels)?,
+                explanation: serde_json::to_string(&c.explanation)?,
+                model_version: c.explanation.model_version.clone(),
+                embedding: incidents::embedding_bytes(&c.embedding),
+                incident_id: placement.map(|p| p.incident_id),
+            };
+            tx.record_classification(&record, &at).await?;
+        }
+        tx.commit().await?;
+        if opened > 0 {
+            self.mail_notify.notify_one();
+        }
+        tracing::debug!(mentions = batch.len(), opened, "classified a batch");
+        Ok(batch.len())
+    }
+}

@@ -1,0 +1,401 @@
+//! Storage: the only module that speaks SQL. Callers use [`Store`] and [`StoreTx`] methods and
+//! plain data types; a PostgreSQL back end is added by giving these two types a second variant
+//! (its own `migrations/postgres` folder), without touching their callers.
+
+mod sqlite;
+
+pub use sqlite::{Store, StoreTx};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// Formats a time the way every time column stores it (RFC 3339, UTC, milliseconds).
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses a stored time.
+pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A validated mention ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewMention {
+    /// Public id derived from (source, external_id).
+    pub id: String,
+    /// Platform.
+    pub source: String,
+    /// The item's id at its source, or a content-derived one.
+    pub external_id: String,
+    /// Whether `external_id` was derived from the content.
+    pub external_id_derived: bool,
+    /// Link to the item.
+    pub url: Option<String>,
+    /// Author handle.
+    pub author_handle: Option<String>,
+    /// Author display name.
+    pub author_name: Option<String>,
+    /// Author followers.
+    pub author_followers: Option<i64>,
+    /// The text.
+    pub text: String,
+    /// Language code.
+    pub lang: Option<String>,
+    /// When the item was posted (RFC 3339, UTC).
+    pub posted_at: Option<String>,
+    /// Kabupaten/kota.
+    pub region: Option<String>,
+    /// Engagement counters.
+    pub likes: Option<i64>,
+    /// Shares.
+    pub shares: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+    /// Views.
+    pub views: Option<i64>,
+    /// sha256 of the text.
+    pub content_hash: String,
+    /// The item exactly as received.
+    pub raw: String,
+    /// When we received it.
+    pub captured_at: String,
+}
+
+/// What happened to one mention on insert.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InsertOutcome {
+    /// The mention's id.
+    pub id: String,
+    /// `created` or `duplicate`.
+    pub status: &'static str,
+    /// The incident it belongs to, when known.
+    pub incident_id: Option<String>,
+}
+
+/// A stored mention as the API shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MentionRow {
+    /// Arrival order.
+    pub seq: i64,
+    /// Public id.
+    pub id: String,
+    /// Platform.
+    pub source: String,
+    /// Id at the source.
+    pub external_id: String,
+    /// Link.
+    pub url: Option<String>,
+    /// Author handle.
+    pub author_handle: Option<String>,
+    /// Author name.
+    pub author_name: Option<String>,
+    /// Followers.
+    pub author_followers: Option<i64>,
+    /// Text.
+    pub text: String,
+    /// Language.
+    pub lang: Option<String>,
+    /// Posted time.
+    pub posted_at: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Likes.
+    pub likes: Option<i64>,
+    /// Shares.
+    pub shares: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+    /// Views.
+    pub views: Option<i64>,
+    /// sha256 of the text.
+    pub content_hash: String,
+    /// Raw payload.
+    pub raw: String,
+    /// Capture time.
+    pub captured_at: String,
+    /// When classified.
+    pub classified_at: Option<String>,
+    /// Scores JSON.
+    pub scores: Option<String>,
+    /// Labels JSON.
+    pub labels: Option<String>,
+    /// Explanation JSON.
+    pub explanation: Option<String>,
+    /// Model version.
+    pub model_version: Option<String>,
+    /// Incident.
+    pub incident_id: Option<String>,
+}
+
+/// A mention waiting for the classifier.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingMention {
+    /// Arrival order.
+    pub seq: i64,
+    /// Public id.
+    pub id: String,
+    /// Platform.
+    pub source: String,
+    /// Link to the item.
+    pub url: Option<String>,
+    /// Text.
+    pub text: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Posted time.
+    pub posted_at: Option<String>,
+    /// Capture time.
+    pub captured_at: String,
+    /// Followers.
+    pub author_followers: Option<i64>,
+    /// Engagement total (likes + shares + comments).
+    pub engagement: i64,
+    /// sha256 of the text.
+    pub content_hash: String,
+}
+
+/// What the index needs of a mention.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IndexRow {
+    /// Arrival order.
+    pub seq: i64,
+    /// Public id.
+    pub id: String,
+    /// Platform.
+    pub source: String,
+    /// Text.
+    pub text: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Author handle.
+    pub author_handle: Option<String>,
+    /// Capture time.
+    pub captured_at: String,
+}
+
+/// The classifier's result for one mention.
+#[derive(Debug, Clone)]
+pub struct ClassificationRecord {
+    /// Mention id.
+    pub mention_id: String,
+    /// Scores JSON.
+    pub scores: String,
+    /// Labels JSON.
+    pub labels: String,
+    /// Explanation JSON.
+    pub explanation: String,
+    /// Model version.
+    pub model_version: String,
+    /// Embedding bytes.
+    pub embedding: Vec<u8>,
+    /// Incident the mention joins.
+    pub incident_id: Option<String>,
+}
+
+/// An incident row.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct IncidentRow {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Status code.
+    pub status: String,
+    /// Severity code.
+    pub severity: String,
+    /// Top label code.
+    pub top_label: String,
+    /// Labels JSON.
+    pub labels: String,
+    /// Max scores JSON.
+    pub max_scores: String,
+    /// Team id.
+    pub team: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Source of the first mention.
+    pub source: String,
+    /// Attached playbook.
+    pub playbook_id: Option<String>,
+    /// Its version.
+    pub playbook_version: Option<i64>,
+    /// First mention's text.
+    pub sample_text: String,
+    /// Number of mentions.
+    pub mention_count: i64,
+    /// Earliest sighting.
+    pub first_seen_at: String,
+    /// Opened.
+    pub opened_at: String,
+    /// Latest mention.
+    pub last_mention_at: String,
+    /// Acknowledge-by time.
+    pub ack_due_at: String,
+    /// Acknowledged.
+    pub acknowledged_at: Option<String>,
+    /// Last change.
+    pub updated_at: String,
+}
+
+/// An open incident that a new mention might join.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IncidentCandidate {
+    /// Id.
+    pub id: String,
+    /// First mention's text.
+    pub sample_text: String,
+    /// First mention's embedding.
+    pub centroid: Option<Vec<u8>>,
+    /// Labels JSON.
+    pub labels: String,
+    /// Max scores JSON.
+    pub max_scores: String,
+    /// Severity code.
+    pub severity: String,
+    /// Earliest sighting.
+    pub first_seen_at: String,
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct EventRow {
+    /// When.
+    pub at: String,
+    /// Who (a user, a token name, or `system`).
+    pub actor: String,
+    /// What kind.
+    pub kind: String,
+    /// JSON detail.
+    pub detail: String,
+}
+
+/// A mail to send.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// Incident.
+    pub incident_id: Option<String>,
+    /// Recipient address.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Text body.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: String,
+    /// Our Message-ID (without angle brackets).
+    pub message_id: String,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// A mail to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    /// Incident.
+    pub incident_id: Option<String>,
+    /// Kind (`incident_opened`, …).
+    pub kind: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Text body.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: String,
+    /// Message-ID.
+    pub message_id: String,
+}
+
+/// A new incident.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Top label.
+    pub top_label: String,
+    /// Labels JSON.
+    pub labels: String,
+    /// Max scores JSON.
+    pub max_scores: String,
+    /// Team.
+    pub team: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Source.
+    pub source: String,
+    /// Playbook.
+    pub playbook_id: Option<String>,
+    /// Playbook version.
+    pub playbook_version: Option<i64>,
+    /// First text.
+    pub sample_text: String,
+    /// First embedding.
+    pub centroid: Vec<u8>,
+    /// First sighting.
+    pub first_seen_at: String,
+    /// Opened.
+    pub opened_at: String,
+    /// Ack due.
+    pub ack_due_at: String,
+}
+
+/// Filters of the incident list.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    /// Status codes; empty means open ones.
+    pub statuses: Vec<String>,
+    /// Any of these labels.
+    pub label: Option<String>,
+    /// Team id.
+    pub team: Option<String>,
+    /// Severity code.
+    pub severity: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Page offset.
+    pub offset: i64,
+}
+
+/// An API token's stored form.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct TokenRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Role code.
+    pub role: String,
+    /// Created.
+    pub created_at: String,
+    /// Revoked.
+    pub revoked_at: Option<String>,
+}
+
+/// Counts for `/metrics` and the queue page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// All mentions.
+    pub mentions: i64,
+    /// Mentions waiting for the classifier.
+    pub unclassified: i64,
+    /// Open incidents.
+    pub open_incidents: i64,
+    /// All incidents.
+    pub incidents: i64,
+    /// Mails waiting.
+    pub outbox_pending: i64,
+    /// Mails sent.
+    pub outbox_sent: i64,
+    /// Mails given up on.
+    pub outbox_failed: i64,
+}

@@ -1,0 +1,522 @@
+//! The SQLite back end (WAL, `synchronous=FULL`: a commit is on disk before we answer).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use super::*;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// An open transaction; dropped without [`StoreTx::commit`] it rolls back.
+pub struct StoreTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+const MENTION_COLUMNS: &str = "seq, id, source, external_id, url, author_handle, author_name, \
+    author_followers, text, lang, posted_at, region, likes, shares, comments, views, content_hash, \
+    raw, captured_at, classified_at, scores, labels, explanation, model_version, incident_id";
+
+const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, max_scores, team, \
+    region, source, playbook_id, playbook_version, sample_text, mention_count, first_seen_at, \
+    opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at";
+
+impl Store {
+    /// Opens (creating if needed) the database and applies the embedded migrations.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .context("parsing the database URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .context("opening the SQLite database")?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .context("applying migrations")?;
+        Ok(Store { pool })
+    }
+
+    /// Starts a transaction (`BEGIN IMMEDIATE`, so writers queue instead of failing).
+    pub async fn begin(&self) -> anyhow::Result<StoreTx> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(StoreTx { tx })
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Stores mentions in one transaction; existing (source, external_id) pairs are duplicates.
+    pub async fn insert_mentions(&self, items: &[NewMention]) -> anyhow::Result<Vec<InsertOutcome>> {
+        let mut tx = self.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for m in items {
+            let done = sqlx::query(
+                "INSERT INTO mentions (id, source, external_id, external_id_derived, url, author_handle, \
+                 author_name, author_followers, text, lang, posted_at, region, likes, shares, comments, \
+                 views, content_hash, raw, captured_at) \
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (source, external_id) DO NOTHING",
+            )
+            .bind(&m.id)
+            .bind(&m.source)
+            .bind(&m.external_id)
+            .bind(m.external_id_derived)
+            .bind(&m.url)
+            .bind(&m.author_handle)
+            .bind(&m.author_name)
+            .bind(m.author_followers)
+            .bind(&m.text)
+            .bind(&m.lang)
+            .bind(&m.posted_at)
+            .bind(&m.region)
+            .bind(m.likes)
+            .bind(m.shares)
+            .bind(m.comments)
+            .bind(m.views)
+            .bind(&m.content_hash)
+            .bind(&m.raw)
+            .bind(&m.captured_at)
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                out.push(InsertOutcome {
+                    id: m.id.clone(),
+                    status: "created",
+                    incident_id: None,
+                });
+            } else {
+                let (id, incident_id): (String, Option<String>) = sqlx::query_as(
+                    "SELECT id, incident_id FROM mentions WHERE source = ? AND external_id = ?",
+                )
+                .bind(&m.source)
+                .bind(&m.external_id)
+                .fetch_one(&mut *tx.tx)
+                .await?;
+                out.push(InsertOutcome {
+                    id,
+                    status: "duplicate",
+                    incident_id,
+                });
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// One mention by id.
+    pub async fn mention(&self, id: &str) -> anyhow::Result<Option<MentionRow>> {
+        let sql = format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE id = ?");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    /// Mentions by id, in the order given (missing ones skipped).
+    pub async fn mentions_by_ids(&self, ids: &[String]) -> anyhow::Result<Vec<MentionRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(m) = self.mention(id).await? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Mentions of an incident, newest first.
+    pub async fn incident_mentions(&self, incident_id: &str, limit: i64) -> anyhow::Result<Vec<MentionRow>> {
+        let sql =
+            format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE incident_id = ? ORDER BY seq DESC LIMIT ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(incident_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Mentions that arrived after `seq`, for the indexer.
+    pub async fn mentions_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<IndexRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, id, source, text, region, author_handle, captured_at FROM mentions \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The highest `seq` stored (0 when empty).
+    pub async fn max_seq(&self) -> anyhow::Result<i64> {
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM mentions")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(max.unwrap_or(0))
+    }
+
+    /// Mentions the classifier has not seen yet, oldest first.
+    pub async fn unclassified(&self, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
+             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash \
+             FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Incidents matching a filter, most severe and oldest-due first.
+    pub async fn incidents(&self, f: &IncidentFilter) -> anyhow::Result<Vec<IncidentRow>> {
+        let mut sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE 1=1");
+        if f.statuses.is_empty() {
+            sql.push_str(" AND status NOT IN ('resolved','dismissed')");
+        } else {
+            sql.push_str(" AND status IN (");
+            sql.push_str(&vec!["?"; f.statuses.len()].join(","));
+            sql.push(')');
+        }
+        if f.label.is_some() {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(incidents.labels) WHERE json_each.value = ?)");
+        }
+        if f.team.is_some() {
+            sql.push_str(" AND team = ?");
+        }
+        if f.severity.is_some() {
+            sql.push_str(" AND severity = ?");
+        }
+        sql.push_str(
+            " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, \
+             ack_due_at, opened_at LIMIT ? OFFSET ?",
+        );
+        let mut q = sqlx::query_as::<_, IncidentRow>(&sql);
+        for s in &f.statuses {
+            q = q.bind(s);
+        }
+        for v in [&f.label, &f.team, &f.severity].into_iter().flatten() {
+            q = q.bind(v);
+        }
+        Ok(q.bind(f.limit).bind(f.offset).fetch_all(&self.pool).await?)
+    }
+
+    /// One incident.
+    pub async fn incident(&self, id: &str) -> anyhow::Result<Option<IncidentRow>> {
+        let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    /// An incident's timeline, oldest first.
+    pub async fn events(&self, incident_id: &str) -> anyhow::Result<Vec<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT at, actor, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY id",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Mails due for a (re)try.
+    pub async fn due_mail(&self, now: &str, limit: i64) -> anyhow::Result<Vec<OutboxRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts \
+             FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
+             ORDER BY id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records a delivered mail and puts it on the incident's timeline.
+    pub async fn mail_sent(&self, mail: &OutboxRow, at: &str) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+            .bind(at)
+            .bind(mail.id)
+            .execute(&mut *tx.tx)
+            .await?;
+        if let Some(incident) = &mail.incident_id {
+            let detail = serde_json::json!({ "to": mail.recipient, "message_id": mail.message_id });
+            tx.add_event(incident, at, "system", "mail_sent", &detail.to_string())
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Records a failed attempt; `retry_at = None` gives up and notes it on the timeline.
+    pub async fn mail_failed(
+        &self,
+        mail: &OutboxRow,
+        at: &str,
+        error: &str,
+        retry_at: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        match retry_at {
+            Some(next) => {
+                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                    .bind(error)
+                    .bind(next)
+                    .bind(mail.id)
+                    .execute(&mut *tx.tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+                )
+                .bind(error)
+                .bind(at)
+                .bind(mail.id)
+                .execute(&mut *tx.tx)
+                .await?;
+                if let Some(incident) = &mail.incident_id {
+                    let detail = serde_json::json!({ "to": mail.recipient, "error": error });
+                    tx.add_event(incident, at, "system", "mail_failed", &detail.to_string())
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Stores a new API token (only its hash).
+    pub async fn create_token(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        hash: &str,
+        at: &str,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES (?,?,?,?,?) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(role)
+        .bind(hash)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The live token with this hash: (name, role).
+    pub async fn token_by_hash(&self, hash: &str) -> anyhow::Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT name, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// All tokens (without hashes).
+    pub async fn tokens(&self) -> anyhow::Result<Vec<TokenRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Revokes a token by name; false when no live token has that name.
+    pub async fn revoke_token(&self, name: &str, at: &str) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
+            .bind(at)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Counters for metrics and pages.
+    pub async fn counts(&self) -> anyhow::Result<Counts> {
+        let row: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM mentions), \
+                    (SELECT COUNT(*) FROM mentions WHERE classified_at IS NULL), \
+                    (SELECT COUNT(*) FROM incidents WHERE status NOT IN ('resolved','dismissed')), \
+                    (SELECT COUNT(*) FROM incidents), \
+                    (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
+                    (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL), \
+                    (SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts {
+            mentions: row.0,
+            unclassified: row.1,
+            open_incidents: row.2,
+            incidents: row.3,
+            outbox_pending: row.4,
+            outbox_sent: row.5,
+            outbox_failed: row.6,
+        })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl StoreTx {
+    /// Commits.
+    pub async fn commit(self) -> anyhow::Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Open incidents with this top label whose last mention is not older than `since`.
+    pub async fn open_candidates(
+        &mut self,
+        top_label: &str,
+        since: &str,
+    ) -> anyhow::Result<Vec<IncidentCandidate>> {
+        Ok(sqlx::query_as(
+            "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at FROM incidents \
+             WHERE status NOT IN ('resolved','dismissed') AND top_label = ? AND last_mention_at >= ? \
+             ORDER BY last_mention_at DESC LIMIT 200",
+        )
+        .bind(top_label)
+        .bind(since)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// Writes a mention's classification (and its incident, if any).
+    pub async fn record_classification(&mut self, r: &ClassificationRecord, at: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE mentions SET classified_at = ?, scores = ?, labels = ?, explanation = ?, \
+             model_version = ?, embedding = ?, incident_id = ? WHERE id = ?",
+        )
+        .bind(at)
+        .bind(&r.scores)
+        .bind(&r.labels)
+        .bind(&r.explanation)
+        .bind(&r.model_version)
+        .bind(&r.embedding)
+        .bind(&r.incident_id)
+        .bind(&r.mention_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts an incident (with no mentions yet).
+    pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO incidents (id, title, status, severity, top_label, labels, max_scores, team, region, \
+             source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
+             opened_at, last_mention_at, ack_due_at, updated_at) \
+             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+        )
+        .bind(&i.id)
+        .bind(&i.title)
+        .bind(&i.severity)
+        .bind(&i.top_label)
+        .bind(&i.labels)
+        .bind(&i.max_scores)
+        .bind(&i.team)
+        .bind(&i.region)
+        .bind(&i.source)
+        .bind(&i.playbook_id)
+        .bind(i.playbook_version)
+        .bind(&i.sample_text)
+        .bind(&i.centroid)
+        .bind(&i.first_seen_at)
+        .bind(&i.opened_at)
+        .bind(&i.opened_at)
+        .bind(&i.ack_due_at)
+        .bind(&i.opened_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts a new mention on an incident and updates its aggregates.
+    pub async fn bump_incident(
+        &mut self,
+        id: &str,
+        labels: &str,
+        max_scores: &str,
+        severity: &str,
+        first_seen_at: &str,
+        at: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE incidents SET mention_count = mention_count + 1, labels = ?, max_scores = ?, severity = ?, \
+             first_seen_at = MIN(first_seen_at, ?), last_mention_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(labels)
+        .bind(max_scores)
+        .bind(severity)
+        .bind(first_seen_at)
+        .bind(at)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends to an incident's timeline.
+    pub async fn add_event(
+        &mut self,
+        incident_id: &str,
+        at: &str,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, detail) VALUES (?,?,?,?,?)")
+            .bind(incident_id)
+            .bind(at)
+            .bind(actor)
+            .bind(kind)
+            .bind(detail)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a mail in the durable outbox.
+    pub async fn enqueue_mail(&mut self, m: &NewMail, at: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO outbox (incident_id, kind, recipient, subject, body_text, body_html, message_id, \
+             created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&m.incident_id)
+        .bind(&m.kind)
+        .bind(&m.recipient)
+        .bind(&m.subject)
+        .bind(&m.body_text)
+        .bind(&m.body_html)
+        .bind(&m.message_id)
+        .bind(at)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

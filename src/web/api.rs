@@ -1,0 +1,377 @@
+//! JSON handlers.
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::domain::{IncidentStatus, Label, Severity};
+use crate::error::{AppError, AppQuery, AppResult};
+use crate::index::SearchError;
+use crate::ingest::{self, Framing, Limits};
+use crate::store::{IncidentFilter, IncidentRow, MentionRow};
+
+pub(super) async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub(super) async fn not_found() -> AppError {
+    AppError::NotFound("route")
+}
+
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
+    let db = state.store.ping().await;
+    let model = state.classifier.is_some();
+    let body = json!({
+        "database": db,
+        "index": true,
+        "model": model,
+        "model_problem": state.classifier_problem,
+        "model_version": state.classifier.as_ref().map(|c| c.version().to_string()),
+        "index_docs": state.index.num_docs(),
+    });
+    let status = if db && model {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
+    let c = state.store.counts().await?;
+    let m = &state.metrics;
+    let text = format!(
+        "# HELP tanggap_mentions Mentions stored.\n# TYPE tanggap_mentions gauge\ntanggap_mentions {}\n\
+         # HELP tanggap_mentions_unclassified Mentions waiting for the classifier.\n# TYPE tanggap_mentions_unclassified gauge\ntanggap_mentions_unclassified {}\n\
+         # HELP tanggap_incidents_open Open incidents.\n# TYPE tanggap_incidents_open gauge\ntanggap_incidents_open {}\n\
+         # HELP tanggap_outbox_pending Mails waiting to be sent.\n# TYPE tanggap_outbox_pending gauge\ntanggap_outbox_pending {}\n\
+         # HELP tanggap_outbox_sent_total Mails sent.\n# TYPE tanggap_outbox_sent_total counter\ntanggap_outbox_sent_total {}\n\
+         # HELP tanggap_outbox_failed_total Mails given up on.\n# TYPE tanggap_outbox_failed_total counter\ntanggap_outbox_failed_total {}\n\
+         # HELP tanggap_index_docs Documents in the search index.\n# TYPE tanggap_index_docs gauge\ntanggap_index_docs {}\n\
+         # HELP tanggap_ingest_created_total Mentions created through the API.\n# TYPE tanggap_ingest_created_total counter\ntanggap_ingest_created_total {}\n\
+         # HELP tanggap_ingest_duplicates_total Duplicate mentions received through the API.\n# TYPE tanggap_ingest_duplicates_total counter\ntanggap_ingest_duplicates_total {}\n\
+         # HELP tanggap_ingest_rejected_total Ingest requests rejected as invalid.\n# TYPE tanggap_ingest_rejected_total counter\ntanggap_ingest_rejected_total {}\n",
+        c.mentions,
+        c.unclassified,
+        c.open_incidents,
+        c.outbox_pending,
+        c.outbox_sent,
+        c.outbox_failed,
+        state.index.num_docs(),
+        m.ingest_created.load(Ordering::Relaxed),
+        m.ingest_duplicates.load(Ordering::Relaxed),
+        m.ingest_rejected.load(Ordering::Relaxed),
+    );
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+pub(super) async fn post_mentions(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<Response> {
+    caller.require_ingest()?;
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(state.settings.server.max_body_bytes)
+        } else {
+            AppError::bad_request("invalid_body", r.body_text())
+        }
+    })?;
+    let framing =
+        Framing::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let limits = Limits {
+        max_text_chars: state.settings.limits.max_text_chars,
+        max_batch_items: state.settings.server.max_batch_items,
+    };
+    let validated = ingest::split_body(&body, framing)
+        .and_then(|raws| ingest::validate_batch(&raws, limits, chrono::Utc::now()));
+    let mentions = match validated {
+        Ok(m) => m,
+        Err(e) => {
+            state.metrics.ingest_rejected.fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+    };
+    // Durable before we answer: insert_mentions commits with synchronous=FULL.
+    let items = state.store.insert_mentions(&mentions).await?;
+    let accepted = items.iter().filter(|i| i.status == "created").count();
+    let duplicates = items.len() - accepted;
+    state
+        .metrics
+        .ingest_created
+        .fetch_add(accepted as u64, Ordering::Relaxed);
+    state
+        .metrics
+        .ingest_duplicates
+        .fetch_add(duplicates as u64, Ordering::Relaxed);
+    if accepted > 0 {
+        for n in state.ingest_notify.iter() {
+            n.notify_one();
+        }
+    }
+    let status = if accepted > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "accepted": accepted, "duplicates": duplicates, "items": items })),
+    )
+        .into_response())
+}
+
+/// The API view of a mention.
+pub(crate) fn mention_json(m: &MentionRow) -> Value {
+    let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
+    json!({
+        "id": m.id,
+        "source": m.source,
+        "external_id": m.external_id,
+        "url": m.url,
+        "author": { "handle": m.author_handle, "name": m.author_name, "followers": m.author_followers },
+        "text": m.text,
+        "lang": m.lang,
+        "posted_at": m.posted_at,
+        "region": m.region,
+        "engagement": { "likes": m.likes, "shares": m.shares, "comments": m.comments, "views": m.views },
+        "content_hash": m.content_hash,
+        "captured_at": m.captured_at,
+        "classified_at": m.classified_at,
+        "scores": parse(&m.scores),
+        "labels": parse(&m.labels).unwrap_or_else(|| json!([])),
+        "explanation": parse(&m.explanation),
+        "model_version": m.model_version,
+        "incident_id": m.incident_id,
+        "raw": serde_json::from_str::<Value>(&m.raw).unwrap_or(Value::Null),
+    })
+}
+
+pub(super) async fn get_mention(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let m = state
+        .store
+        .mention(&id)
+        .await?
+        .ok_or(AppError::NotFound("mention"))?;
+    Ok(Json(mention_json(&m)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SearchParams {
+    q: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(p): AppQuery<SearchParams>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let q = p.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(AppError::Validation(vec![crate::error::FieldError {
+            index: None,
+            field: "q".into(),
+            message: "is required".into(),
+        }]));
+    }
+    if q.chars().count() > 1000 {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "q is longer than 1000 characters",
+        ));
+    }
+    let limit = p.limit.unwrap_or(20).clamp(1, 100);
+    let offset = p.offset.unwrap_or(0).min(10_000);
+    let index = state.index.clone();
+    let query = q.clone();
+    let page = tokio::task::spawn_blocking(move || index.search(&query, limit, offset))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| match e {
+            SearchError::BadQuery(m) => AppError::bad_request("invalid_query", m),
+            SearchError::Internal(e) => AppError::Internal(e),
+        })?;
+    let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
+    let rows = state.store.mentions_by_ids(&ids).await?;
+    let hits: Vec<Value> = page
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let m = rows.iter().find(|m| m.id == h.id)?;
+            Some(json!({
+                "id": h.id, "score": h.score, "snippet": h.snippet,
+                "source": m.source, "region": m.region, "url": m.url,
+                "captured_at": m.captured_at, "posted_at": m.posted_at,
+                "labels": m.labels.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(json!([])),
+                "incident_id": m.incident_id,
+            }))
+        })
+        .collect();
+    Ok(Json(
+        json!({ "query": q, "total": page.total, "limit": limit, "offset": offset, "hits": hits }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct IncidentParams {
+    status: Option<String>,
+    label: Option<String>,
+    team: Option<String>,
+    severity: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Parses incident list filters, naming the bad field.
+pub(crate) fn incident_filter(
+    status: Option<&str>,
+    label: Option<&str>,
+    team: Option<&str>,
+    severity: Option<&str>,
+) -> Result<IncidentFilter, AppError> {
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, message: String| {
+        errors.push(crate::error::FieldError {
+            index: None,
+            field: field.into(),
+            message,
+        })
+    };
+    let statuses = match status.filter(|s| !s.is_empty()) {
+        None | Some("open") => vec![],
+        Some("all") => IncidentStatus::ALL.iter().map(|s| s.code().to_string()).collect(),
+        Some(list) => list
+            .split(',')
+            .filter_map(|s| match s.parse::<IncidentStatus>() {
+                Ok(s) => Some(s.code().to_string()),
+                Err(_) => {
+                    bad("status", format!("unknown status {s:?}"));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let label = label
+        .filter(|s| !s.is_empty())
+        .and_then(|l| match l.parse::<Label>() {
+            Ok(l) => Some(l.code().to_string()),
+            Err(_) => {
+                bad("label", format!("unknown label {l:?}"));
+                None
+            }
+        });
+    let severity = severity
+        .filter(|s| !s.is_empty())
+        .and_then(|s| match s.parse::<Severity>() {
+            Ok(s) => Some(s.code().to_string()),
+            Err(_) => {
+                bad("severity", format!("unknown severity {s:?}"));
+                None
+            }
+        });
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(IncidentFilter {
+        statuses,
+        label,
+        team: team.filter(|s| !s.is_empty()).map(str::to_string),
+        severity,
+        limit: 100,
+        offset: 0,
+    })
+}
+
+/// The API view of an incident (without mentions).
+pub(crate) fn incident_json(i: &IncidentRow) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    json!({
+        "id": i.id, "title": i.title, "status": i.status, "severity": i.severity,
+        "top_label": i.top_label, "labels": parse(&i.labels), "max_scores": parse(&i.max_scores),
+        "team": i.team, "region": i.region, "source": i.source,
+        "playbook": i.playbook_id.as_ref().map(|p| json!({ "id": p, "version": i.playbook_version })),
+        "mention_count": i.mention_count, "first_seen_at": i.first_seen_at, "opened_at": i.opened_at,
+        "last_mention_at": i.last_mention_at, "ack_due_at": i.ack_due_at, "acknowledged_at": i.acknowledged_at,
+        "updated_at": i.updated_at,
+    })
+}
+
+pub(super) async fn list_incidents(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(p): AppQuery<IncidentParams>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let mut filter = incident_filter(
+        p.status.as_deref(),
+        p.label.as_deref(),
+        p.team.as_deref(),
+        p.severity.as_deref(),
+    )?;
+    filter.limit = p.limit.unwrap_or(50).clamp(1, 500);
+    filter.offset = p.offset.unwrap_or(0).max(0);
+    let rows = state.store.incidents(&filter).await?;
+    Ok(Json(
+        json!({ "incidents": rows.iter().map(incident_json).collect::<Vec<_>>() }),
+    ))
+}
+
+pub(super) async fn get_incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let i = state
+        .store
+        .incident(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    let mentions = state.store.incident_mentions(&id, 50).await?;
+    let events = state.store.events(&id).await?;
+    let playbook = i.playbook_id.as_deref().and_then(|p| state.playbooks.get(p));
+    let mut body = incident_json(&i);
+    body["mentions"] = json!(mentions.iter().map(mention_json).collect::<Vec<_>>());
+    body["playbook"] = match playbook {
+        Some(p) => json!({
+            "id": p.id, "title": p.title, "version": p.version, "summary": p.summary,
+            "contacts": p.contacts, "templates": p.templates,
+        }),
+        None => Value::Null,
+    };
+    body["checklist"] = json!(playbook
+        .map(|p| p
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(n, s)| json!({ "step": n + 1, "text": s.text, "owner": s.owner,
+                                  "target_minutes": s.target_minutes, "done": false }))
+            .collect::<Vec<_>>())
+        .unwrap_or_default());
+    body["timeline"] = json!(events
+        .iter()
+        .map(|e| json!({ "at": e.at, "actor": e.actor, "kind": e.kind,
+                          "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null) }))
+        .collect::<Vec<_>>());
+    body["clarifications"] = json!([]);
+    Ok(Json(body))
+}

@@ -1,0 +1,93 @@
+//! HTTP: the JSON API under `/api/v1`, health and metrics, and the server-rendered pages.
+
+mod api;
+mod pages;
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::Notify;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::classify::Classifier;
+use crate::config::Settings;
+use crate::error::InternalCause;
+use crate::index::SearchIndex;
+use crate::playbooks::Playbooks;
+use crate::store::Store;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database.
+    pub store: Store,
+    /// Full-text index.
+    pub index: SearchIndex,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Playbooks.
+    pub playbooks: Arc<Playbooks>,
+    /// The classifier, when the model and heads loaded.
+    pub classifier: Option<Classifier>,
+    /// Why the classifier is missing, when it is.
+    pub classifier_problem: Option<String>,
+    /// sha256 of the `TANGGAP_INGEST_TOKENS`.
+    pub ingest_token_hashes: Arc<HashSet<String>>,
+    /// Wakes the indexer and the classifier after an ingest.
+    pub ingest_notify: Arc<Vec<Arc<Notify>>>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Process counters.
+#[derive(Default, Debug)]
+pub struct Metrics {
+    /// Mentions created through the API.
+    pub ingest_created: AtomicU64,
+    /// Duplicates received through the API.
+    pub ingest_duplicates: AtomicU64,
+    /// Requests rejected as invalid.
+    pub ingest_rejected: AtomicU64,
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.server.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .route("/api/v1/mentions", post(api::post_mentions))
+        .route("/api/v1/mentions/{id}", get(api::get_mention))
+        .route("/api/v1/search", get(api::search))
+        .route("/api/v1/incidents", get(api::list_incidents))
+        .route("/api/v1/incidents/{id}", get(api::get_incident))
+        .route("/", get(pages::queue))
+        .route("/incidents/{id}", get(pages::incident))
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(log_internal_errors))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Logs the cause of every 500 inside the request's span; the client sees an opaque body.
+async fn log_internal_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(cause) = response.extensions().get::<InternalCause>() {
+        tracing::error!(error = %format!("{:#}", cause.0), "internal error");
+    }
+    response
+}

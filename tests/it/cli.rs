@@ -1,0 +1,117 @@
+//! The command line, run as a user would.
+
+use std::process::Command;
+
+use crate::helpers::repo;
+
+fn tanggap(data_dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tanggap"));
+    c.env("TANGGAP_DATA_DIR", data_dir)
+        .env("TANGGAP_MODELS_DIR", repo().join("models"))
+        .env("TANGGAP_PLAYBOOKS_DIR", repo().join("playbooks"))
+        .env_remove("TANGGAP_CONFIG");
+    c
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = tanggap(std::path::Path::new("/nonexistent"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "serve",
+        "ingest",
+        "train",
+        "eval",
+        "reindex",
+        "check-playbooks",
+        "token",
+    ] {
+        assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
+    }
+}
+
+#[test]
+fn ingest_imports_jsonl_and_csv_with_a_summary_and_reindex_rebuilds() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("m.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"source\":\"twitter\",\"external_id\":\"1\",\"text\":\"Harga beras naik\"}\n\
+         {\"source\":\"twitter\",\"external_id\":\"1\",\"text\":\"Harga beras naik\"}\n\
+         {\"source\":\"twitter\",\"external_id\":\"2\",\"text\":\"\"}\n",
+    )
+    .unwrap();
+    let out = tanggap(dir.path()).arg("ingest").arg(&jsonl).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("read 3, created 1, duplicates 1, invalid 1"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("m.jsonl:3: text: must not be blank"));
+
+    let csv = dir.path().join("m.csv");
+    std::fs::write(
+        &csv,
+        "source,external_id,text,author_followers,region\nnews,a,\"Banjir, air naik\",10,Metro\n",
+    )
+    .unwrap();
+    let out = tanggap(dir.path()).arg("ingest").arg(&csv).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("created 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = tanggap(dir.path()).arg("reindex").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 2 mentions"));
+}
+
+#[test]
+fn check_playbooks_reports_path_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tanggap(dir.path()).arg("check-playbooks").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pb = dir.path().join("pb");
+    std::fs::create_dir(&pb).unwrap();
+    std::fs::write(pb.join("x.toml"), "id = \"x\"\ntitle = \"X\"\nversion = 0\n").unwrap();
+    let out = tanggap(dir.path())
+        .env("TANGGAP_PLAYBOOKS_DIR", &pb)
+        .arg("check-playbooks")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:", pb.join("x.toml").display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn tokens_are_created_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tanggap(dir.path())
+        .args(["token", "create", "--role", "viewer", "--name", "dash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().starts_with("tg_"));
+    let again = tanggap(dir.path())
+        .args(["token", "create", "--role", "viewer", "--name", "dash"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let list = tanggap(dir.path()).args(["token", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("dash"));
+    let revoke = tanggap(dir.path())
+        .args(["token", "revoke", "dash"])
+        .output()
+        .unwrap();
+    assert!(revoke.status.success());
+}

@@ -1,0 +1,269 @@
+//! Test harness: spawns the real application on port 0 with a temporary data folder, the real
+//! model and playbooks, and (when asked) a real SMTP server process on localhost.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tanggap::app::Application;
+use tanggap::config::Settings;
+use tanggap::domain::Role;
+use tokio::sync::oneshot;
+
+pub const INGEST_TOKEN: &str = "test-ingest-token-0123456789";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails with a clear message when the model or heads were not installed by scripts/test.
+pub fn require_model() {
+    let models = repo().join("models");
+    for f in ["all-MiniLM-L6-v2/model.safetensors", "heads.json", "heads.bin"] {
+        assert!(
+            models.join(f).exists(),
+            "models/{f} is missing: run scripts/test (it installs the model and trains the heads)"
+        );
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    pub data_dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub smtp_port: Option<u16>,
+    pub extra_env: Vec<(&'static str, String)>,
+    pub data_dir: Option<tempfile::TempDir>,
+}
+
+pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("TANGGAP_DATA_DIR".into(), data_dir.display().to_string());
+    env.insert(
+        "TANGGAP_MODELS_DIR".into(),
+        repo().join("models").display().to_string(),
+    );
+    env.insert(
+        "TANGGAP_PLAYBOOKS_DIR".into(),
+        repo().join("playbooks").display().to_string(),
+    );
+    env.insert("TANGGAP_INGEST_TOKENS".into(), INGEST_TOKEN.into());
+    env.insert("TANGGAP_LISTEN".into(), "127.0.0.1:0".into());
+    if let Some(port) = opts.smtp_port {
+        env.insert("TANGGAP_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));
+    }
+    for (k, v) in &opts.extra_env {
+        env.insert(k.to_string(), v.clone());
+    }
+    Settings::from_parts(None, &env).expect("test settings")
+}
+
+pub async fn spawn_app(mut opts: Options) -> TestApp {
+    let data_dir = opts
+        .data_dir
+        .take()
+        .unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let settings = settings_for(data_dir.path(), &opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = Application::build(settings, listener).await.expect("app builds");
+    let admin_token = tanggap::auth::create_token(app.store(), &format!("admin-{}", uuid_ish()), Role::Admin)
+        .await
+        .unwrap()
+        .unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        admin_token,
+        data_dir,
+        stop: Some(stop),
+        handle: Some(handle),
+    }
+}
+
+fn uuid_ish() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string()
+}
+
+impl TestApp {
+    /// Stops the app gracefully and returns its data folder.
+    pub async fn stop(self) -> tempfile::TempDir {
+        let TestApp {
+            data_dir,
+            stop,
+            handle,
+            ..
+        } = self;
+        if let Some(s) = stop {
+            let _ = s.send(());
+        }
+        if let Some(h) = handle {
+            h.await.unwrap().unwrap();
+        }
+        data_dir
+    }
+
+    pub async fn post_mentions(&self, body: impl Into<reqwest::Body>, content_type: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/mentions", self.base))
+            .bearer_auth(INGEST_TOKEN)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Polls a mention until the classifier has seen it.
+    pub async fn wait_classified(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let (status, m) = self.get(&format!("/api/v1/mentions/{id}")).await;
+            assert_eq!(status, 200, "{m}");
+            if !m["classified_at"].is_null() {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mention {id} was not classified in time"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Polls a search until it returns at least `n` hits.
+    pub async fn wait_search(&self, q: &str, n: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = self.get(&format!("/api/v1/search?q={}", urlencode(q))).await;
+            assert_eq!(status, 200, "{body}");
+            if body["total"].as_u64().unwrap_or(0) >= n {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "search {q:?} did not reach {n} hits: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A real SMTP server process (aiosmtpd) on a free localhost port.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_on(port, dir)
+    }
+
+    pub fn start_on(port: u16, dir: tempfile::TempDir) -> SmtpSink {
+        let child = Command::new("python3")
+            .arg(repo().join("tests/support/smtp_sink.py"))
+            .arg(port.to_string())
+            .arg(dir.path())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "SMTP sink did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpSink { port, dir, child }
+    }
+
+    /// Messages received so far, in order, decoded: `rcpt_to`, `headers`, `text`, `html`.
+    pub fn messages(&self) -> Vec<Value> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+            .collect()
+    }
+
+    pub async fn wait_for(&self, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            assert!(Instant::now() < deadline, "expected {n} mails, got {}", m.len());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

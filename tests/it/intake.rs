@@ -1,0 +1,241 @@
+//! Intake over HTTP: framing, idempotency, validation, limits and auth.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Options, INGEST_TOKEN};
+
+fn mention(id: &str, text: &str) -> Value {
+    json!({"source": "twitter", "external_id": id, "text": text, "region": "Bandar Lampung",
+           "author": {"handle": "@warga", "followers": 120}, "engagement": {"likes": 3}})
+}
+
+#[tokio::test]
+async fn one_object_an_array_and_ndjson_are_accepted_and_duplicates_are_reported() {
+    let app = spawn_app(Options::default()).await;
+    let (status, body) = app
+        .post_mentions(mention("1", "Harga cabai naik").to_string(), "application/json")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicates"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let first_id = body["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(body["items"][0]["status"], "created");
+
+    let batch = json!([
+        mention("1", "Harga cabai naik"),
+        mention("2", "Jalan rusak di Rajabasa")
+    ]);
+    let (status, body) = app.post_mentions(batch.to_string(), "application/json").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(body["items"][0]["id"], first_id.as_str());
+    assert_eq!(body["items"][0]["status"], "duplicate");
+
+    let ndjson = format!(
+        "{}\n{}\n",
+        mention("3", "Banjir di Telukbetung"),
+        mention("2", "again")
+    );
+    let (status, body) = app.post_mentions(ndjson, "application/x-ndjson").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // Sending only duplicates answers 200, and the stored text is the first one.
+    let (status, body) = app
+        .post_mentions(mention("1", "changed").to_string(), "application/json")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, m) = app.get(&format!("/api/v1/mentions/{first_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(m["text"], "Harga cabai naik");
+    assert_eq!(m["raw"]["external_id"], "1");
+    assert_eq!(m["content_hash"].as_str().unwrap().len(), 64);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn missing_external_id_gets_a_content_hash_id() {
+    let app = spawn_app(Options::default()).await;
+    let item = json!({"source": "whatsapp", "text": "Pesan berantai yang sama"});
+    let (_, a) = app.post_mentions(item.to_string(), "application/json").await;
+    let (status, b) = app.post_mentions(item.to_string(), "application/json").await;
+    assert_eq!(status, 200);
+    assert_eq!(a["items"][0]["id"], b["items"][0]["id"]);
+    assert_eq!(b["items"][0]["status"], "duplicate");
+    let (_, m) = app
+        .get(&format!(
+            "/api/v1/mentions/{}",
+            a["items"][0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(m["external_id"].as_str().unwrap().starts_with("sha256:"), "{m}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_with_bad_items_is_rejected_whole_naming_index_and_field() {
+    let app = spawn_app(Options::default()).await;
+    let batch = json!([
+        mention("ok-1", "fine"),
+        {"source": "twitter", "external_id": "x", "text": ""},
+        {"source": "twitter", "external_id": "y", "text": "ok", "author": {"followers": "many"}, "url": "ftp://x"},
+    ]);
+    let (status, body) = app.post_mentions(batch.to_string(), "application/json").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "validation_failed");
+    let details: Vec<(u64, String)> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["index"].as_u64().unwrap(),
+                d["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        details,
+        [
+            (1, "text".into()),
+            (2, "url".into()),
+            (2, "author.followers".into())
+        ]
+    );
+    // Nothing from the batch was stored, not even the good item.
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/mentions/{}",
+            tanggap::ingest::mention_id("twitter", "ok-1")
+        ))
+        .await;
+    assert_eq!(status, 404);
+    // Too long a text names the field too.
+    let long = json!({"text": "x".repeat(20_001)});
+    let (status, body) = app.post_mentions(long.to_string(), "application/json").await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("text"))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_json_errors() {
+    let app = spawn_app(Options::default()).await;
+    let (status, body) = app.post_mentions("{\"text\": ", "application/json").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    let (status, body) = app
+        .post_mentions(b"{\"text\": \"\xff\xfe\"}".to_vec(), "application/json")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_utf8"))
+    );
+    let (status, body) = app
+        .post_mentions("{\"text\":\"a\"}\nnot json\n", "application/x-ndjson")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("line 2"),
+        "{body}"
+    );
+    let (status, body) = app.post_mentions("text=a", "text/plain").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let (status, body) = app.post_mentions("[]", "application/json").await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(0)),
+        "an empty array is a no-op: {body}"
+    );
+    let huge = format!("{{\"text\": \"{}\"}}", "a".repeat(5 * 1024 * 1024));
+    let (status, body) = app.post_mentions(huge, "application/json").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_roles_checked() {
+    let app = spawn_app(Options::default()).await;
+    let url = format!("{}/api/v1/mentions", app.base);
+    let r = app
+        .client
+        .post(&url)
+        .body("{\"text\":\"a\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth("wrong")
+        .body("{\"text\":\"a\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // An ingest token cannot read.
+    let r = app
+        .client
+        .get(format!("{}/api/v1/incidents", app.base))
+        .bearer_auth(INGEST_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .get(format!("{}/api/v1/incidents", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Health checks are open.
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, body) = app.get("/api/v1/incidents?status=bogus").await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("status"))
+    );
+    let (status, body) = app.get("/api/v1/search?q=").await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("q"))
+    );
+    let (status, body) = app.get("/api/v1/search?q=text%3A(").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_query"))
+    );
+    let (status, _) = app.get("/api/v1/mentions/m_nope").await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}

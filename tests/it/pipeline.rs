@@ -1,0 +1,246 @@
+//! The whole path: POST → store → index → classify → incident → playbook → mail received by a
+//! real SMTP server; grouping of near duplicates; escaping on the queue page; recovery.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{require_model, spawn_app, Options, SmtpSink};
+
+const TSUNAMI: &str =
+    "AWAS!!! Info dari grup sebelah: BMKG bilang malam ini jam 11 akan ada gempa besar dan \
+    tsunami setinggi 10 meter di pesisir Kalianda dan Bandar Lampung akibat Anak Krakatau meletus. \
+    Segera mengungsi ke tempat tinggi, SEBARKAN ke keluarga!!";
+
+fn item(id: &str, text: &str) -> Value {
+    json!({"source": "whatsapp", "external_id": id, "text": text, "region": "Lampung Selatan",
+           "url": "https://example.org/forward/1", "author": {"handle": "@grupwarga", "followers": 5000},
+           "engagement": {"shares": 400}, "posted_at": "2026-11-29T08:00:00+07:00"})
+}
+
+#[tokio::test]
+async fn a_flagged_mention_opens_an_incident_and_mails_the_on_call_person() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        ..Default::default()
+    })
+    .await;
+
+    let (status, body) = app
+        .post_mentions(item("wa-1", TSUNAMI).to_string(), "application/json")
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["items"][0]["id"].as_str().unwrap().to_string();
+    let m = app.wait_classified(&id).await;
+    let labels: Vec<&str> = m["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"disaster"),
+        "labels {labels:?}, scores {}",
+        m["scores"]
+    );
+    assert_eq!(m["scores"].as_object().unwrap().len(), 10);
+    assert!(m["explanation"]["model_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("minilm"));
+    let incident_id = m["incident_id"]
+        .as_str()
+        .expect("an incident was opened")
+        .to_string();
+
+    let (status, inc) = app.get(&format!("/api/v1/incidents/{incident_id}")).await;
+    assert_eq!(status, 200, "{inc}");
+    assert_eq!(inc["team"], "trc-kebencanaan", "routed by the disaster rule");
+    assert_eq!(inc["playbook"]["id"], "rumor-bencana");
+    assert_eq!(inc["mention_count"], 1);
+    assert!(inc["checklist"].as_array().unwrap().len() >= 3);
+    assert_eq!(inc["timeline"][0]["kind"], "opened");
+
+    let mails = smtp.wait_for(1).await;
+    let mail = &mails[0];
+    assert!(
+        mail["rcpt_to"][0].as_str().unwrap().starts_with("piket.bencana"),
+        "on-call of the routed team: {mail}"
+    );
+    assert_eq!(
+        mail["headers"]["Message-ID"],
+        format!("<{incident_id}@127.0.0.1>")
+    );
+    let subject = mail["headers"]["Subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("[Tanggap][") && subject.contains("Kebencanaan"),
+        "{subject}"
+    );
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("{}/incidents/{incident_id}", app.base)),
+        "link in mail: {text}"
+    );
+    assert!(
+        text.contains("Kebencanaan (disaster)"),
+        "labels with scores: {text}"
+    );
+    assert!(text.contains("Playbook: "), "playbook steps: {text}");
+    let html = mail["html"].as_str().unwrap();
+    assert!(html.contains("<a href=") && html.contains(&incident_id), "{html}");
+
+    // A near-duplicate copy of the chain message joins the incident and mails nobody.
+    let copy = format!("Fwd: {} 🙏🙏", TSUNAMI.replace("SEBARKAN", "sebarkan"));
+    let (_, body) = app
+        .post_mentions(item("wa-2", &copy).to_string(), "application/json")
+        .await;
+    let m2 = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert_eq!(m2["incident_id"].as_str(), Some(incident_id.as_str()), "{m2}");
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident_id}")).await;
+    assert_eq!(inc["mention_count"], 2);
+    let (_, list) = app.get("/api/v1/incidents?label=disaster").await;
+    assert_eq!(list["incidents"].as_array().unwrap().len(), 1);
+
+    // An everyday post is not flagged.
+    let (_, body) = app
+        .post_mentions(
+            item(
+                "wa-3",
+                "Selamat pagi semua, hari ini sarapan nasi uduk dulu sebelum berangkat kerja",
+            )
+            .to_string(),
+            "application/json",
+        )
+        .await;
+    let m3 = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert!(m3["incident_id"].is_null(), "{m3}");
+
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "one incident, one mail");
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident_id}")).await;
+    assert!(
+        inc["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "mail_sent"),
+        "{inc}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn mail_waits_out_an_smtp_outage_and_is_delivered_once() {
+    require_model();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app(Options {
+        smtp_port: Some(port),
+        ..Default::default()
+    })
+    .await;
+    let scam = "Selamat siang Bapak/Ibu, saya Gubernur Lampung, ini nomor WA baru saya. \
+                Tolong bantu transfer dulu 15 juta ke rekening BRI 1234567890 a.n. ajudan, nanti saya ganti hari ini.";
+    let (_, body) = app
+        .post_mentions(item("wa-scam", scam).to_string(), "application/json")
+        .await;
+    let m = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert!(m["incident_id"].is_string(), "{m}");
+    // Nothing listens yet: the first attempt fails and is retried with backoff.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let smtp = SmtpSink::start_on(port, tempfile::tempdir().unwrap());
+    let mails = smtp.wait_for(1).await;
+    assert!(
+        mails[0]["text"].as_str().unwrap().contains("Penipuan"),
+        "{}",
+        mails[0]
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(smtp.messages().len(), 1, "delivered exactly once");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_on_the_queue_page_and_search_finds_it() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let hostile = "AWAS penipuan!! Gubernur minta transfer <script>alert('x')</script> \
+                   <img src=x onerror=alert(1)> ke rekening ini, sebarkan!";
+    let (_, body) = app
+        .post_mentions(item("evil", hostile).to_string(), "application/json")
+        .await;
+    let id = body["items"][0]["id"].as_str().unwrap().to_string();
+    let m = app.wait_classified(&id).await;
+    let hits = app.wait_search("rekening", 1).await;
+    assert_eq!(hits["hits"][0]["id"], id.as_str());
+    let snippet = hits["hits"][0]["snippet"].as_str().unwrap();
+    assert!(
+        !snippet.contains("<script>") && !snippet.contains("<img"),
+        "{snippet}"
+    );
+    assert!(snippet.contains("<mark>rekening</mark>"), "{snippet}");
+
+    let (status, page) = app.page("/").await;
+    assert_eq!(status, 200);
+    if let Some(incident) = m["incident_id"].as_str() {
+        assert!(page.contains(incident), "the queue lists the incident");
+        let (_, detail) = app.page(&format!("/incidents/{incident}")).await;
+        assert!(detail.contains("&lt;script&gt;"), "escaped on the incident page");
+        assert!(!detail.contains("<script>alert") && !detail.contains("<img src=x"));
+    }
+    assert!(
+        !page.contains("<script>alert") && !page.contains("<img src=x"),
+        "queue page must escape"
+    );
+    assert!(page.contains("&lt;script&gt;") || m["incident_id"].is_null());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_index_catches_up_after_a_crash() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let dir = app.stop().await;
+    // Mentions committed to the database while no indexer ran (as after a crash between the
+    // commit and the index commit).
+    let settings = crate::helpers::settings_for(dir.path(), &Options::default());
+    let store = tanggap::store::Store::open(settings.database_url.expose())
+        .await
+        .unwrap();
+    let limits = tanggap::ingest::Limits {
+        max_text_chars: 1000,
+        max_batch_items: 10,
+    };
+    let raws = vec![
+        json!({"source": "news", "external_id": "n1", "text": "Jembatan Way Sekampung retak parah"})
+            .to_string(),
+        json!({"source": "news", "external_id": "n2", "text": "Warga keluhkan jembatan rusak di Pringsewu"})
+            .to_string(),
+    ];
+    let batch = tanggap::ingest::validate_batch(&raws, limits, chrono::Utc::now()).unwrap();
+    store.insert_mentions(&batch).await.unwrap();
+    store.close().await;
+
+    let app = spawn_app(Options {
+        data_dir: Some(dir),
+        ..Default::default()
+    })
+    .await;
+    let hits = app.wait_search("jembatan", 2).await;
+    assert_eq!(hits["total"], 2, "{hits}");
+    // And the classifier catches up too.
+    app.wait_classified(&tanggap::ingest::mention_id("news", "n2"))
+        .await;
+    let (status, ready) = app.get("/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    app.stop().await;
+}
