@@ -87,6 +87,7 @@ impl Application {
             ingest_token_hashes: Arc::new(ingest_token_hashes),
             ingest_notify: Arc::new(vec![Arc::new(Notify::new()), Arc::new(Notify::new())]),
             metrics: Arc::new(Metrics::default()),
+            base_url: base_url.clone(),
         };
         Ok(Application {
             listener,

@@ -77,6 +77,18 @@ enum Command {
     },
     /// Rebuild the search index from the database, with progress.
     Reindex,
+    /// Measure the classifier: raw model texts/s per batch size and pipeline mentions/s.
+    Bench {
+        /// Texts per measurement.
+        #[arg(long, default_value_t = 512)]
+        texts: usize,
+        /// Batch sizes for the raw model, comma-separated.
+        #[arg(long, default_value = "1,8,32,64", value_delimiter = ',')]
+        batch_sizes: Vec<usize>,
+        /// Share of the second stream that repeats ten chain messages.
+        #[arg(long, default_value_t = 0.5)]
+        duplicate_share: f32,
+    },
     /// Validate the playbooks; prints `path:line: message` for every problem.
     CheckPlaybooks,
     /// Manage API tokens (bearer tokens bound to one role).
@@ -161,6 +173,18 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || eval(&settings, &file, format, limit, &heads)).await?
         }
         Command::Reindex => reindex(&settings).await,
+        Command::Bench {
+            texts,
+            batch_sizes,
+            duplicate_share,
+        } => {
+            let opts = crate::bench::BenchOptions {
+                texts,
+                batch_sizes,
+                duplicate_share,
+            };
+            crate::bench::run(settings, opts).await
+        }
         Command::CheckPlaybooks => match Playbooks::load_dir(&settings.playbooks_dir) {
             Ok(p) => {
                 for pb in &p.all {

@@ -69,6 +69,18 @@ pub struct Settings {
     pub routing: Vec<RoutingRule>,
     /// The team used when no rule matches.
     pub default_team: String,
+    /// The publishing organisation.
+    pub organisation: Organisation,
+}
+
+/// The organisation that publishes clarifications.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Its name.
+    pub name: String,
+    /// Its website.
+    pub url: String,
 }
 
 /// HTTP server limits.
@@ -186,6 +198,7 @@ struct FileConfig {
     classifier: ClassifierSettings,
     incidents: IncidentSettings,
     alerts: AlertSettings,
+    organisation: Organisation,
     teams: Vec<Team>,
     routing: Vec<RoutingRule>,
     routing_default: RoutingDefault,
@@ -324,6 +337,7 @@ impl Settings {
             teams: cfg.teams,
             routing: cfg.routing,
             default_team: cfg.routing_default.team,
+            organisation: cfg.organisation,
         };
         settings.validate()?;
         Ok(settings)

@@ -42,6 +42,9 @@ pub enum AppError {
     /// Known credentials without the needed role.
     #[error("this token's role may not do this")]
     Forbidden,
+    /// Allowed role, but a rule forbids this action (e.g. approving one's own draft).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     /// The thing does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -85,7 +88,7 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -100,7 +103,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload_too_large",

@@ -11,6 +11,8 @@
 pub mod alerts;
 pub mod app;
 pub mod auth;
+pub mod bench;
+pub mod clarifications;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -399,3 +399,104 @@ pub struct Counts {
     /// Mails given up on.
     pub outbox_failed: i64,
 }
+
+/// A clarification row.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ClarificationRow {
+    /// Id.
+    pub id: String,
+    /// Incident.
+    pub incident_id: String,
+    /// Playbook the template came from.
+    pub playbook_id: String,
+    /// Its version.
+    pub playbook_version: i64,
+    /// Channel.
+    pub channel: String,
+    /// Language.
+    pub lang: String,
+    /// Verdict code.
+    pub verdict: Option<String>,
+    /// Status code.
+    pub status: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Variables JSON.
+    pub variables: String,
+    /// Who drafted it.
+    pub author: String,
+    /// Edit counter.
+    pub revision: i64,
+    /// Admin's comment when returned.
+    pub return_comment: Option<String>,
+    /// Created.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+    /// Submitted.
+    pub submitted_at: Option<String>,
+    /// Approver.
+    pub approved_by: Option<String>,
+    /// Approved.
+    pub approved_at: Option<String>,
+}
+
+/// Filters of the clarification list.
+#[derive(Debug, Clone, Default)]
+pub struct ClarificationFilter {
+    /// Status code.
+    pub status: Option<String>,
+    /// Channel.
+    pub channel: Option<String>,
+    /// Verdict code.
+    pub verdict: Option<String>,
+    /// Incident.
+    pub incident_id: Option<String>,
+    /// Words that must all appear in title or body (case-insensitive).
+    pub q: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Offset.
+    pub offset: i64,
+}
+
+/// One copy of an approved reply.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct CopyRow {
+    /// Who.
+    pub actor: String,
+    /// Which channel.
+    pub channel: String,
+    /// When.
+    pub at: String,
+}
+
+/// One audit entry of a clarification.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ClarificationEventRow {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub kind: String,
+    /// Text revision it applied to.
+    pub revision: i64,
+    /// JSON detail.
+    pub detail: String,
+}
+
+/// A checklist mark.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ChecklistMark {
+    /// Playbook.
+    pub playbook_id: String,
+    /// Step number (1-based).
+    pub step: i64,
+    /// Who.
+    pub done_by: String,
+    /// When.
+    pub done_at: String,
+}

@@ -519,4 +519,291 @@ impl StoreTx {
         .await?;
         Ok(())
     }
+
+    /// Sets an incident's status (the full lifecycle state machine lives with the incidents).
+    pub async fn set_incident_status(&mut self, id: &str, status: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Switches an incident's playbook.
+    pub async fn set_incident_playbook(
+        &mut self,
+        id: &str,
+        playbook: &str,
+        version: i64,
+        at: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE incidents SET playbook_id = ?, playbook_version = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(playbook)
+        .bind(version)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks or unmarks a checklist step.
+    pub async fn set_checklist(
+        &mut self,
+        incident: &str,
+        playbook: &str,
+        step: i64,
+        done: Option<(&str, &str)>,
+    ) -> anyhow::Result<()> {
+        match done {
+            Some((by, at)) => {
+                sqlx::query(
+                    "INSERT INTO checklist_marks (incident_id, playbook_id, step, done_by, done_at) VALUES (?,?,?,?,?) \
+                     ON CONFLICT (incident_id, playbook_id, step) DO NOTHING",
+                )
+                .bind(incident)
+                .bind(playbook)
+                .bind(step)
+                .bind(by)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM checklist_marks WHERE incident_id = ? AND playbook_id = ? AND step = ?",
+                )
+                .bind(incident)
+                .bind(playbook)
+                .bind(step)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts a clarification draft.
+    pub async fn insert_clarification(&mut self, c: &ClarificationRow) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO clarifications (id, incident_id, playbook_id, playbook_version, channel, lang, verdict, \
+             status, title, body, variables, author, revision, created_at, updated_at) \
+             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&c.id)
+        .bind(&c.incident_id)
+        .bind(&c.playbook_id)
+        .bind(c.playbook_version)
+        .bind(&c.channel)
+        .bind(&c.lang)
+        .bind(&c.verdict)
+        .bind(&c.status)
+        .bind(&c.title)
+        .bind(&c.body)
+        .bind(&c.variables)
+        .bind(&c.author)
+        .bind(c.revision)
+        .bind(&c.created_at)
+        .bind(&c.updated_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A clarification, read inside the transaction.
+    pub async fn clarification(&mut self, id: &str) -> anyhow::Result<Option<ClarificationRow>> {
+        let sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE id = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    /// Writes a clarification's mutable fields back.
+    pub async fn update_clarification(&mut self, c: &ClarificationRow) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE clarifications SET verdict = ?, status = ?, title = ?, body = ?, variables = ?, revision = ?, \
+             return_comment = ?, updated_at = ?, submitted_at = ?, approved_by = ?, approved_at = ? WHERE id = ?",
+        )
+        .bind(&c.verdict)
+        .bind(&c.status)
+        .bind(&c.title)
+        .bind(&c.body)
+        .bind(&c.variables)
+        .bind(c.revision)
+        .bind(&c.return_comment)
+        .bind(&c.updated_at)
+        .bind(&c.submitted_at)
+        .bind(&c.approved_by)
+        .bind(&c.approved_at)
+        .bind(&c.id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends to a clarification's audit trail.
+    pub async fn add_clarification_event(
+        &mut self,
+        id: &str,
+        at: &str,
+        actor: &str,
+        kind: &str,
+        revision: i64,
+        detail: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO clarification_events (clarification_id, at, actor, kind, revision, detail) VALUES (?,?,?,?,?,?)",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(actor)
+        .bind(kind)
+        .bind(revision)
+        .bind(detail)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Registers a known claim (one per approved clarification).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_known_claim(
+        &mut self,
+        id: &str,
+        claim: &str,
+        verdict: &str,
+        summary: &str,
+        url: Option<&str>,
+        incident_id: &str,
+        clarification_id: &str,
+        at: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO known_claims (id, claim, verdict, summary, url, incident_id, clarification_id, created_at) \
+             VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (clarification_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(claim)
+        .bind(verdict)
+        .bind(summary)
+        .bind(url)
+        .bind(incident_id)
+        .bind(clarification_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Logs a copy of an approved reply.
+    pub async fn log_copy(&mut self, id: &str, actor: &str, channel: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO copy_log (clarification_id, actor, channel, at) VALUES (?,?,?,?)")
+            .bind(id)
+            .bind(actor)
+            .bind(channel)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
+const CLARIFICATION_COLUMNS: &str = "id, incident_id, playbook_id, playbook_version, channel, lang, verdict, status, \
+    title, body, variables, author, revision, return_comment, created_at, updated_at, submitted_at, approved_by, \
+    approved_at";
+
+impl Store {
+    /// One clarification.
+    pub async fn clarification(&self, id: &str) -> anyhow::Result<Option<ClarificationRow>> {
+        let sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE id = ?");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    /// Clarifications matching a filter, newest approval (or change) first.
+    pub async fn clarifications(&self, f: &ClarificationFilter) -> anyhow::Result<Vec<ClarificationRow>> {
+        let mut sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE 1=1");
+        let mut binds: Vec<String> = Vec::new();
+        for (col, v) in [
+            ("status", &f.status),
+            ("channel", &f.channel),
+            ("verdict", &f.verdict),
+            ("incident_id", &f.incident_id),
+        ] {
+            if let Some(v) = v {
+                sql.push_str(&format!(" AND {col} = ?"));
+                binds.push(v.clone());
+            }
+        }
+        if let Some(q) = &f.q {
+            for word in q.split_whitespace().take(10) {
+                sql.push_str(" AND (instr(lower(title), ?) > 0 OR instr(lower(body), ?) > 0)");
+                binds.push(word.to_lowercase());
+                binds.push(word.to_lowercase());
+            }
+        }
+        sql.push_str(" ORDER BY COALESCE(approved_at, updated_at) DESC LIMIT ? OFFSET ?");
+        let mut q = sqlx::query_as::<_, ClarificationRow>(&sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        Ok(q.bind(f.limit).bind(f.offset).fetch_all(&self.pool).await?)
+    }
+
+    /// A clarification's audit trail.
+    pub async fn clarification_events(&self, id: &str) -> anyhow::Result<Vec<ClarificationEventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT at, actor, kind, revision, detail FROM clarification_events WHERE clarification_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Who copied a reply, newest first.
+    pub async fn copies(&self, id: &str) -> anyhow::Result<Vec<CopyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT actor, channel, at FROM copy_log WHERE clarification_id = ? ORDER BY id DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Checklist marks of an incident.
+    pub async fn checklist(&self, incident_id: &str) -> anyhow::Result<Vec<ChecklistMark>> {
+        Ok(sqlx::query_as(
+            "SELECT playbook_id, step, done_by, done_at FROM checklist_marks WHERE incident_id = ? ORDER BY step",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Known claims (id, claim, verdict, summary, url, incident, created), newest first.
+    pub async fn known_claims(
+        &self,
+        limit: i64,
+    ) -> anyhow::Result<
+        Vec<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        )>,
+    > {
+        Ok(sqlx::query_as(
+            "SELECT id, claim, verdict, summary, url, incident_id, created_at FROM known_claims ORDER BY created_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

@@ -358,13 +358,17 @@ pub(super) async fn get_incident(
         }),
         None => Value::Null,
     };
+    let marks = state.store.checklist(&id).await?;
     body["checklist"] = json!(playbook
         .map(|p| p
             .steps
             .iter()
             .enumerate()
-            .map(|(n, s)| json!({ "step": n + 1, "text": s.text, "owner": s.owner,
-                                  "target_minutes": s.target_minutes, "done": false }))
+            .map(|(n, s)| {
+                let mark = marks.iter().find(|m| m.playbook_id == p.id && m.step == n as i64 + 1);
+                json!({ "step": n + 1, "text": s.text, "owner": s.owner, "target_minutes": s.target_minutes,
+                        "done": mark.is_some(), "done_by": mark.map(|m| &m.done_by), "done_at": mark.map(|m| &m.done_at) })
+            })
             .collect::<Vec<_>>())
         .unwrap_or_default());
     body["timeline"] = json!(events
@@ -372,6 +376,15 @@ pub(super) async fn get_incident(
         .map(|e| json!({ "at": e.at, "actor": e.actor, "kind": e.kind,
                           "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null) }))
         .collect::<Vec<_>>());
-    body["clarifications"] = json!([]);
+    let filter = crate::store::ClarificationFilter {
+        incident_id: Some(id.clone()),
+        limit: 100,
+        ..Default::default()
+    };
+    let clarifications = state.store.clarifications(&filter).await?;
+    body["clarifications"] = json!(clarifications
+        .iter()
+        .map(super::clarify::clarification_json)
+        .collect::<Vec<_>>());
     Ok(Json(body))
 }

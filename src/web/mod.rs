@@ -1,6 +1,7 @@
 //! HTTP: the JSON API under `/api/v1`, health and metrics, and the server-rendered pages.
 
 mod api;
+mod clarify;
 mod pages;
 
 use std::collections::HashSet;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub ingest_notify: Arc<Vec<Arc<Notify>>>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// How links are written.
+    pub base_url: String,
 }
 
 /// Process counters.
@@ -70,6 +73,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/incidents", get(api::list_incidents))
         .route("/api/v1/incidents/{id}", get(api::get_incident))
+        .route(
+            "/api/v1/incidents/{id}/clarifications",
+            post(clarify::create_draft),
+        )
+        .route("/api/v1/incidents/{id}/playbook", put(clarify::switch_playbook))
+        .route("/api/v1/incidents/{id}/checklist/{step}", put(clarify::mark_step))
+        .route("/api/v1/clarifications", get(clarify::list_clarifications))
+        .route(
+            "/api/v1/clarifications/{id}",
+            get(clarify::get_clarification).patch(clarify::edit_clarification),
+        )
+        .route("/api/v1/clarifications/{id}/submit", post(clarify::submit))
+        .route("/api/v1/clarifications/{id}/approve", post(clarify::approve))
+        .route("/api/v1/clarifications/{id}/return", post(clarify::send_back))
+        .route("/api/v1/clarifications/{id}/copies", post(clarify::copy))
+        .route(
+            "/api/v1/clarifications/{id}/claimreview",
+            get(clarify::claim_review),
+        )
+        .route("/api/v1/playbooks", get(clarify::list_playbooks))
+        .route("/api/v1/playbooks/{id}", get(clarify::get_playbook))
         .route("/", get(pages::queue))
         .route("/incidents/{id}", get(pages::incident))
         .fallback(api::not_found)

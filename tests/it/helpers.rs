@@ -34,6 +34,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub admin_token: String,
     pub data_dir: tempfile::TempDir,
+    pub store: tanggap::store::Store,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -80,6 +81,7 @@ pub async fn spawn_app(mut opts: Options) -> TestApp {
         .unwrap()
         .unwrap();
     let base = format!("http://{}", app.local_addr());
+    let store = app.store().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -89,6 +91,7 @@ pub async fn spawn_app(mut opts: Options) -> TestApp {
         client: reqwest::Client::new(),
         admin_token,
         data_dir,
+        store,
         stop: Some(stop),
         handle: Some(handle),
     }
@@ -116,6 +119,28 @@ impl TestApp {
             h.await.unwrap().unwrap();
         }
         data_dir
+    }
+
+    /// A new API token with a role.
+    pub async fn token(&self, role: Role) -> String {
+        tanggap::auth::create_token(&self.store, &format!("{}-{}", role.code(), uuid_ish()), role)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A JSON request with a token.
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn post_mentions(&self, body: impl Into<reqwest::Body>, content_type: &str) -> (u16, Value) {

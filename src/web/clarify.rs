@@ -1,0 +1,699 @@
+//! Playbooks on incidents (switching, checklist) and the clarification flow: draft from a
+//! template → submit → approve or return (admins, never their own) → frozen → library, copy
+//! log, ClaimReview. Every step goes on the incident's timeline and the clarification's audit.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::clarifications::{self as cl, Action, FlowError, Status, Verdict};
+use crate::error::{AppError, AppJson, AppQuery, AppResult, FieldError};
+use crate::store::{ts, ClarificationFilter, ClarificationRow, IncidentRow, StoreTx};
+
+fn field(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError {
+        index: None,
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+fn flow_error(e: FlowError) -> AppError {
+    match e {
+        FlowError::IllegalTransition { .. } => AppError::Conflict(e.to_string()),
+        FlowError::NotAdmin | FlowError::OwnDraft => AppError::ForbiddenBecause(e.to_string()),
+    }
+}
+
+/// The API view of a clarification.
+pub(crate) fn clarification_json(c: &ClarificationRow) -> Value {
+    let checks = cl::check(&c.channel, &c.title, &c.body);
+    json!({
+        "id": c.id, "incident_id": c.incident_id, "playbook": { "id": c.playbook_id, "version": c.playbook_version },
+        "channel": c.channel, "lang": c.lang, "verdict": c.verdict, "status": c.status,
+        "title": c.title, "body": c.body, "text": cl::full_text(&c.title, &c.body),
+        "variables": serde_json::from_str::<Value>(&c.variables).unwrap_or(Value::Null),
+        "checks": checks, "author": c.author, "revision": c.revision, "return_comment": c.return_comment,
+        "created_at": c.created_at, "updated_at": c.updated_at, "submitted_at": c.submitted_at,
+        "approved_by": c.approved_by, "approved_at": c.approved_at,
+    })
+}
+
+async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
+    state
+        .store
+        .incident(id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))
+}
+
+fn parse_verdict(v: Option<&str>) -> AppResult<Option<Verdict>> {
+    v.map(|v| {
+        serde_json::from_value::<Verdict>(json!(v)).map_err(|_| {
+            field("verdict", "must be one of hoaks, disinformasi, misinformasi, salah, penipuan, fakta, belum_terverifikasi")
+        })
+    })
+    .transpose()
+}
+
+/// Moves the incident along with its clarification, unless it is already further or closed.
+async fn move_incident(tx: &mut StoreTx, incident: &IncidentRow, to: &str, at: &str) -> anyhow::Result<()> {
+    let order = [
+        "new",
+        "acknowledged",
+        "investigating",
+        "drafting",
+        "awaiting_approval",
+        "clarified",
+    ];
+    let pos = |s: &str| order.iter().position(|x| *x == s);
+    let back_to_drafting = to == "drafting" && incident.status == "awaiting_approval";
+    if let (Some(from), Some(target)) = (pos(&incident.status), pos(to)) {
+        if target > from || back_to_drafting {
+            tx.set_incident_status(&incident.id, to, at).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewDraft {
+    channel: String,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    verdict: Option<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+}
+
+pub(super) async fn create_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(incident_id): Path<String>,
+    AppJson(req): AppJson<NewDraft>,
+) -> AppResult<Response> {
+    caller.require_responder()?;
+    let incident = incident_or_404(&state, &incident_id).await?;
+    let verdict = parse_verdict(req.verdict.as_deref())?;
+    let playbook_id = incident
+        .playbook_id
+        .clone()
+        .ok_or_else(|| AppError::Conflict("the incident has no playbook; attach one first".into()))?;
+    let playbook = state
+        .playbooks
+        .get(&playbook_id)
+        .ok_or_else(|| AppError::Conflict(format!("playbook {playbook_id:?} is no longer loaded")))?;
+    let lang = req.lang.unwrap_or_else(|| "id".into());
+    let template = playbook
+        .templates
+        .iter()
+        .find(|t| t.channel == req.channel && t.lang == lang)
+        .ok_or_else(|| {
+            let have: Vec<String> = playbook
+                .templates
+                .iter()
+                .map(|t| format!("{}/{}", t.channel, t.lang))
+                .collect();
+            field(
+                "channel",
+                format!(
+                    "playbook {} has no {}/{lang} template; it has {}",
+                    playbook.id,
+                    req.channel,
+                    have.join(", ")
+                ),
+            )
+        })?;
+    let now = Utc::now();
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    let claim: String = incident
+        .sample_text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let claim: String = claim.chars().take(120).collect();
+    values.insert("klaim".into(), claim);
+    values.insert("tanggal".into(), cl::tanggal(now));
+    values.insert("instansi".into(), state.settings.organisation.name.clone());
+    values.extend(cl::clean_values(req.variables));
+    let (title, body) = cl::render(template, &values);
+    let at = ts(now);
+    let row = ClarificationRow {
+        id: format!("cl_{}", uuid::Uuid::now_v7().simple()),
+        incident_id: incident.id.clone(),
+        playbook_id: playbook.id.clone(),
+        playbook_version: playbook.version,
+        channel: template.channel.clone(),
+        lang: template.lang.clone(),
+        verdict: verdict.map(|v| {
+            serde_json::to_value(v)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }),
+        status: Status::Draft.code().into(),
+        title,
+        body,
+        variables: serde_json::to_string(&values).map_err(anyhow::Error::from)?,
+        author: caller.name.clone(),
+        revision: 1,
+        return_comment: None,
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        submitted_at: None,
+        approved_by: None,
+        approved_at: None,
+    };
+    let mut tx = state.store.begin().await?;
+    tx.insert_clarification(&row).await?;
+    tx.add_clarification_event(
+        &row.id,
+        &at,
+        &caller.name,
+        "drafted",
+        1,
+        &json!({"channel": row.channel}).to_string(),
+    )
+    .await?;
+    let detail = json!({ "clarification_id": row.id, "channel": row.channel });
+    tx.add_event(
+        &incident.id,
+        &at,
+        &caller.name,
+        "clarification_drafted",
+        &detail.to_string(),
+    )
+    .await?;
+    move_incident(&mut tx, &incident, "drafting", &at).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(clarification_json(&row))).into_response())
+}
+
+pub(super) async fn get_clarification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let c = state
+        .store
+        .clarification(&id)
+        .await?
+        .ok_or(AppError::NotFound("clarification"))?;
+    let mut body = clarification_json(&c);
+    let events = state.store.clarification_events(&id).await?;
+    body["audit"] = json!(events
+        .iter()
+        .map(
+            |e| json!({"at": e.at, "actor": e.actor, "kind": e.kind, "revision": e.revision,
+                        "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null)})
+        )
+        .collect::<Vec<_>>());
+    body["copies"] = json!(state.store.copies(&id).await?);
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LibraryParams {
+    status: Option<String>,
+    channel: Option<String>,
+    verdict: Option<String>,
+    incident: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+pub(super) async fn list_clarifications(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(p): AppQuery<LibraryParams>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    if let Some(s) = p.status.as_deref().filter(|s| !s.is_empty()) {
+        Status::parse(s).ok_or_else(|| field("status", "must be draft, submitted, returned or approved"))?;
+    }
+    if let Some(v) = p.verdict.as_deref().filter(|s| !s.is_empty()) {
+        parse_verdict(Some(v))?;
+    }
+    let filter = ClarificationFilter {
+        status: p.status.filter(|s| !s.is_empty()),
+        channel: p.channel.filter(|s| !s.is_empty()),
+        verdict: p.verdict.filter(|s| !s.is_empty()),
+        incident_id: p.incident.filter(|s| !s.is_empty()),
+        q: p.q.filter(|s| !s.trim().is_empty()),
+        limit: p.limit.unwrap_or(50).clamp(1, 200),
+        offset: p.offset.unwrap_or(0).max(0),
+    };
+    let rows = state.store.clarifications(&filter).await?;
+    Ok(Json(
+        json!({ "clarifications": rows.iter().map(clarification_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Edit {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    verdict: Option<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+}
+
+pub(super) async fn edit_clarification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<Edit>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    let verdict = parse_verdict(req.verdict.as_deref())?;
+    for (name, v) in [("title", &req.title), ("body", &req.body)] {
+        if v.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
+            return Err(field(name, "at most 20000 characters"));
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    let mut c = tx
+        .clarification(&id)
+        .await?
+        .ok_or(AppError::NotFound("clarification"))?;
+    let status = Status::parse(&c.status).unwrap_or(Status::Approved);
+    if !status.editable() {
+        return Err(AppError::Conflict(format!(
+            "a {} clarification is frozen; draft a new one",
+            c.status
+        )));
+    }
+    let mut values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
+    let new_values = cl::clean_values(req.variables);
+    values.extend(new_values.clone());
+    let template = state.playbooks.get(&c.playbook_id).and_then(|p| {
+        p.templates
+            .iter()
+            .find(|t| t.channel == c.channel && t.lang == c.lang)
+    });
+    match (req.title, req.body, template) {
+        // Only new values: render the template again with them.
+        (None, None, Some(t)) if !new_values.is_empty() => (c.title, c.body) = cl::render(t, &values),
+        // Hand-edited text is kept as written; values fill what placeholders remain.
+        (title, body, _) => {
+            c.title = cl::fill(&title.unwrap_or(c.title), &values);
+            c.body = cl::fill(&body.unwrap_or(c.body), &values);
+        }
+    }
+    if let Some(v) = verdict {
+        c.verdict = serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string));
+    }
+    c.variables = serde_json::to_string(&values).map_err(anyhow::Error::from)?;
+    c.revision += 1;
+    let at = ts(Utc::now());
+    c.updated_at = at.clone();
+    tx.update_clarification(&c).await?;
+    tx.add_clarification_event(
+        &c.id,
+        &at,
+        &caller.name,
+        "edited",
+        c.revision,
+        &json!({"variables": new_values.keys().collect::<Vec<_>>()}).to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(clarification_json(&c)))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReturnReq {
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+    comment: Option<String>,
+) -> AppResult<Value> {
+    let mut tx = state.store.begin().await?;
+    let mut c = tx
+        .clarification(id)
+        .await?
+        .ok_or(AppError::NotFound("clarification"))?;
+    let status = Status::parse(&c.status).ok_or_else(|| anyhow::anyhow!("stored status {:?}", c.status))?;
+    if action == Action::Submit {
+        caller.require_responder()?;
+        let checks = cl::check(&c.channel, &c.title, &c.body);
+        let mut errors = Vec::new();
+        if !checks.unfilled.is_empty() {
+            errors.push(FieldError {
+                index: None,
+                field: "variables".into(),
+                message: format!(
+                    "fill {} before submitting",
+                    checks
+                        .unfilled
+                        .iter()
+                        .map(|v| format!("{{{{{v}}}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        if checks.too_long {
+            errors.push(FieldError {
+                index: None,
+                field: "body".into(),
+                message: format!(
+                    "{} characters; {} allows {}",
+                    checks.length,
+                    c.channel,
+                    checks.limit.unwrap_or(0)
+                ),
+            });
+        }
+        if c.verdict.is_none() {
+            errors.push(FieldError {
+                index: None,
+                field: "verdict".into(),
+                message: "choose a verdict before submitting".into(),
+            });
+        }
+        if status.editable() && !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+    }
+    let next =
+        cl::transition(status, action, caller.is_admin(), caller.name == c.author).map_err(flow_error)?;
+    let at = ts(Utc::now());
+    let incident = state
+        .store
+        .incident(&c.incident_id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    let (kind, incident_to) = match action {
+        Action::Submit => {
+            c.submitted_at = Some(at.clone());
+            c.return_comment = None;
+            ("submitted", "awaiting_approval")
+        }
+        Action::Return => {
+            let comment = comment
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| field("comment", "say what to change"))?;
+            c.return_comment = Some(comment);
+            ("returned", "drafting")
+        }
+        Action::Approve => {
+            c.approved_by = Some(caller.name.clone());
+            c.approved_at = Some(at.clone());
+            ("approved", "clarified")
+        }
+    };
+    c.status = next.code().into();
+    c.updated_at = at.clone();
+    tx.update_clarification(&c).await?;
+    let detail = json!({ "comment": c.return_comment, "text_sha256": crate::ingest::sha256_hex(cl::full_text(&c.title, &c.body).as_bytes()) });
+    tx.add_clarification_event(&c.id, &at, &caller.name, kind, c.revision, &detail.to_string())
+        .await?;
+    let tl = json!({ "clarification_id": c.id, "channel": c.channel, "comment": c.return_comment });
+    tx.add_event(
+        &c.incident_id,
+        &at,
+        &caller.name,
+        &format!("clarification_{kind}"),
+        &tl.to_string(),
+    )
+    .await?;
+    move_incident(&mut tx, &incident, incident_to, &at).await?;
+    if action == Action::Approve {
+        let values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
+        let claim = values
+            .get("klaim")
+            .cloned()
+            .unwrap_or_else(|| incident.sample_text.chars().take(300).collect());
+        let summary = values
+            .get("fakta")
+            .cloned()
+            .unwrap_or_else(|| c.body.chars().take(500).collect());
+        let url = format!("{}/api/v1/clarifications/{}", state.base_url, c.id);
+        tx.insert_known_claim(
+            &format!("kc_{}", uuid::Uuid::now_v7().simple()),
+            &claim,
+            c.verdict.as_deref().unwrap_or("hoaks"),
+            &summary,
+            Some(&url),
+            &c.incident_id,
+            &c.id,
+            &at,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(clarification_json(&c))
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(act(&state, &caller, &id, Action::Submit, None).await?))
+}
+
+pub(super) async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    Ok(Json(act(&state, &caller, &id, Action::Approve, None).await?))
+}
+
+pub(super) async fn send_back(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<ReturnReq>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    Ok(Json(
+        act(&state, &caller, &id, Action::Return, req.comment).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CopyReq {
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+/// Logs that someone copied an approved reply and gives them the text.
+pub(super) async fn copy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let req: CopyReq = if body.iter().all(u8::is_ascii_whitespace) {
+        CopyReq::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::bad_request("invalid_json", e.to_string()))?
+    };
+    let mut tx = state.store.begin().await?;
+    let c = tx
+        .clarification(&id)
+        .await?
+        .ok_or(AppError::NotFound("clarification"))?;
+    if c.status != "approved" {
+        return Err(AppError::Conflict(
+            "only approved clarifications can be copied".into(),
+        ));
+    }
+    let channel = req.channel.unwrap_or_else(|| c.channel.clone());
+    if channel.chars().count() > 64 {
+        return Err(field("channel", "at most 64 characters"));
+    }
+    let at = ts(Utc::now());
+    tx.log_copy(&id, &caller.name, &channel, &at).await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "id": id, "channel": channel, "text": cl::full_text(&c.title, &c.body), "copied_at": at }),
+    ))
+}
+
+/// schema.org ClaimReview JSON-LD of an approved clarification.
+pub(super) async fn claim_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    caller.require_read()?;
+    let c = state
+        .store
+        .clarification(&id)
+        .await?
+        .ok_or(AppError::NotFound("clarification"))?;
+    if c.status != "approved" {
+        return Err(AppError::Conflict(
+            "ClaimReview exists only for approved clarifications".into(),
+        ));
+    }
+    let incident = incident_or_404(&state, &c.incident_id).await?;
+    let mentions = state.store.incident_mentions(&c.incident_id, 20).await?;
+    let values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
+    let claim = values
+        .get("klaim")
+        .cloned()
+        .unwrap_or_else(|| incident.sample_text.chars().take(300).collect());
+    let verdict = parse_verdict(c.verdict.as_deref())?.unwrap_or(Verdict::Hoaks);
+    let url = format!("{}/api/v1/clarifications/{}", state.base_url, c.id);
+    let approved_at = c.approved_at.clone().unwrap_or_default();
+    let facts = cl::ReviewFacts {
+        url: &url,
+        claim: &claim,
+        verdict,
+        organisation: &state.settings.organisation.name,
+        organisation_url: &state.settings.organisation.url,
+        approved_at: &approved_at,
+        appearances: mentions.iter().filter_map(|m| m.url.clone()).collect(),
+        first_seen_at: &incident.first_seen_at,
+        headline: &c.title,
+    };
+    let body = serde_json::to_string_pretty(&cl::claim_review(&facts)).map_err(anyhow::Error::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/ld+json")], body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PlaybookSwitch {
+    playbook: String,
+}
+
+pub(super) async fn switch_playbook(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(incident_id): Path<String>,
+    AppJson(req): AppJson<PlaybookSwitch>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    let incident = incident_or_404(&state, &incident_id).await?;
+    let pb = state
+        .playbooks
+        .get(&req.playbook)
+        .ok_or_else(|| field("playbook", format!("no playbook {:?}", req.playbook)))?;
+    let at = ts(Utc::now());
+    let mut tx = state.store.begin().await?;
+    tx.set_incident_playbook(&incident.id, &pb.id, pb.version, &at)
+        .await?;
+    let detail = json!({ "from": incident.playbook_id, "to": format!("{}@{}", pb.id, pb.version) });
+    tx.add_event(
+        &incident.id,
+        &at,
+        &caller.name,
+        "playbook_switched",
+        &detail.to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "incident_id": incident.id, "playbook": { "id": pb.id, "version": pb.version } }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Mark {
+    done: bool,
+}
+
+pub(super) async fn mark_step(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((incident_id, step)): Path<(String, i64)>,
+    AppJson(req): AppJson<Mark>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    let incident = incident_or_404(&state, &incident_id).await?;
+    let pb_id = incident
+        .playbook_id
+        .clone()
+        .ok_or_else(|| AppError::Conflict("the incident has no playbook".into()))?;
+    let pb = state
+        .playbooks
+        .get(&pb_id)
+        .ok_or_else(|| AppError::Conflict("playbook not loaded".into()))?;
+    if step < 1 || step as usize > pb.steps.len() {
+        return Err(field("step", format!("must be 1..={}", pb.steps.len())));
+    }
+    let at = ts(Utc::now());
+    let mut tx = state.store.begin().await?;
+    tx.set_checklist(
+        &incident.id,
+        &pb_id,
+        step,
+        req.done.then_some((caller.name.as_str(), at.as_str())),
+    )
+    .await?;
+    let kind = if req.done {
+        "checklist_step_done"
+    } else {
+        "checklist_step_undone"
+    };
+    tx.add_event(
+        &incident.id,
+        &at,
+        &caller.name,
+        kind,
+        &json!({ "playbook": pb_id, "step": step }).to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    let marks = state.store.checklist(&incident.id).await?;
+    let done = marks.iter().filter(|m| m.playbook_id == pb_id).count();
+    Ok(Json(
+        json!({ "incident_id": incident.id, "done": done, "total": pb.steps.len() }),
+    ))
+}
+
+pub(super) async fn list_playbooks(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    Ok(Json(
+        json!({ "playbooks": state.playbooks.all.iter().map(|p| json!({
+        "id": p.id, "title": p.title, "version": p.version, "labels": p.labels, "severities": p.severities,
+        "summary": p.summary, "steps": p.steps.len(),
+        "templates": p.templates.iter().map(|t| format!("{}/{}", t.channel, t.lang)).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>() }),
+    ))
+}
+
+pub(super) async fn get_playbook(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let p = state.playbooks.get(&id).ok_or(AppError::NotFound("playbook"))?;
+    Ok(Json(serde_json::to_value(p).map_err(anyhow::Error::from)?))
+}
