@@ -1,5 +1,7 @@
-//! API tokens: bearer tokens bound to one role; only their sha256 is stored. Tokens listed in
-//! `TANGGAP_INGEST_TOKENS` have the `ingest` role.
+//! Who is calling: API tokens (bearer tokens bound to one role; only their sha256 is stored;
+//! tokens in `TANGGAP_INGEST_TOKENS` have the `ingest` role) or people logged in with a session
+//! cookie. Passwords are hashed with argon2id off the async runtime. Requests that change state
+//! with a session cookie must carry the session's CSRF token.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -74,15 +76,156 @@ pub async fn create_token(store: &Store, name: &str, role: Role) -> anyhow::Resu
     Ok(created.then_some(token))
 }
 
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "tanggap_session";
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A logged-in person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// The session's CSRF token (put in forms and the `X-CSRF-Token` header).
+    pub csrf: String,
+    /// sha256 of the cookie value.
+    pub id_hash: String,
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    parts
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The session of a request, if its cookie names a live one.
+pub async fn session_of(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Session>, AppError> {
+    let Some(value) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let id_hash = sha256_hex(value.as_bytes());
+    let Some(row) = state.store.session(&id_hash, &ts(chrono::Utc::now())).await? else {
+        return Ok(None);
+    };
+    let role = row
+        .role
+        .parse()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?;
+    Ok(Some(Session {
+        username: row.username,
+        name: row.name,
+        role,
+        csrf: row.csrf_token,
+        id_hash,
+    }))
+}
+
+/// Hashes a password with argon2id (blocking: call through [`hash_password`]).
+fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))
+}
+
+/// Hashes a password on a blocking thread.
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+}
+
+/// Checks a password against a stored hash on a blocking thread.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        PasswordHash::new(&hash)
+            .map(|h| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fixed hash checked when the username is unknown, so both cases take as long.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_blocking("not-a-password").unwrap_or_default())
+}
+
+/// Creates a user; `Ok(false)` when the username is taken.
+pub async fn create_user(
+    store: &Store,
+    username: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<bool> {
+    anyhow::ensure!(
+        !username.is_empty()
+            && username.len() <= 64
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+        "username must be 1–64 characters of a-z, 0-9, '.', '_', '-'"
+    );
+    anyhow::ensure!(
+        password.chars().count() >= 10,
+        "password must have at least 10 characters"
+    );
+    let row = crate::store::UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: username.to_string(),
+        name: name.to_string(),
+        role: role.code().to_string(),
+        password_hash: hash_password(password.to_string()).await?,
+        created_at: ts(chrono::Utc::now()),
+        disabled_at: None,
+    };
+    store.create_user(&row).await
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
+        let Some(header) = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or(AppError::Unauthorized)?;
+        else {
+            // No token: a browser session, with CSRF protection on anything that changes state.
+            let session = session_of(state, &parts.headers)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            if !parts.method.is_safe() {
+                let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+                if sent != Some(session.csrf.as_str()) {
+                    return Err(AppError::ForbiddenBecause("missing or wrong CSRF token".into()));
+                }
+            }
+            return Ok(Caller {
+                name: session.username,
+                role: session.role,
+            });
+        };
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))

@@ -96,6 +96,37 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Manage people who log in to the web UI.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Add a user. Without --password-stdin a random password is generated and printed once.
+    Add {
+        /// Login name (a-z, 0-9, '.', '_', '-').
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Role: viewer, responder or admin.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Read the password (at least 10 characters) from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable {
+        /// The login name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +239,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         },
         Command::Token { action } => token(&settings, action).await,
+        Command::User { action } => user(&settings, action).await,
     }
 }
 
@@ -241,6 +273,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!("  demo ingest token: {}", tokens.ingest);
         }
         println!("  demo admin token:  {}", tokens.admin);
+        println!(
+            "  web login: admin / {} at {}/login",
+            tokens.admin_password,
+            app.base_url()
+        );
         println!(
             "  try: curl -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\\n         -d '{{\"source\":\"twitter\",\"text\":\"AWAS tsunami malam ini di Kalianda, sebarkan!\"}}' {}/api/v1/mentions",
             tokens.ingest,
@@ -304,6 +341,55 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
                 println!("revoked {name:?}");
             } else {
                 anyhow::bail!("no live token named {name:?}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
+    let store = Store::open(settings.database_url.expose()).await?;
+    match action {
+        UserAction::Add {
+            username,
+            name,
+            role,
+            password_stdin,
+        } => {
+            anyhow::ensure!(
+                role != Role::Ingest,
+                "people cannot have the ingest role; use `tanggap token create`"
+            );
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (crate::auth::new_token()[3..23].to_string(), true)
+            };
+            let name = name.unwrap_or_else(|| username.clone());
+            if !crate::auth::create_user(&store, &username, &name, role, &password).await? {
+                anyhow::bail!("a user named {username:?} already exists");
+            }
+            println!("added {} {username:?}", role.code());
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserAction::List => {
+            for u in store.users().await? {
+                let state = u
+                    .disabled_at
+                    .map(|d| format!("disabled {d}"))
+                    .unwrap_or_else(|| "active".into());
+                println!("{:<20} {:<10} {:<30} {state}", u.username, u.role, u.name);
+            }
+        }
+        UserAction::Disable { username } => {
+            if store.disable_user(&username, &ts(chrono::Utc::now())).await? {
+                println!("disabled {username:?} and ended their sessions");
+            } else {
+                anyhow::bail!("no active user named {username:?}");
             }
         }
     }

@@ -1,5 +1,5 @@
-//! Demo mode: sample mentions (compiled in) and demo API tokens, so a newcomer sees a working
-//! queue. Tokens are kept in `DATA_DIR/demo-tokens.json` so they stay the same across restarts.
+//! Demo mode: sample mentions (compiled in), demo API tokens and a demo web user `admin`, so a
+//! newcomer sees a working queue. Tokens are kept in `DATA_DIR/demo-tokens.json` so they stay the same across restarts.
 
 use std::path::Path;
 
@@ -20,6 +20,9 @@ pub struct DemoTokens {
     pub ingest: String,
     /// `admin` role.
     pub admin: String,
+    /// Password of the demo web user `admin`.
+    #[serde(default)]
+    pub admin_password: String,
 }
 
 /// Creates (or reloads) the demo tokens.
@@ -33,9 +36,17 @@ pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens
     let suffix = &uuid::Uuid::now_v7().simple().to_string()[..8];
     let ingest = auth::create_token(store, &format!("demo-ingest-{suffix}"), Role::Ingest).await?;
     let admin = auth::create_token(store, &format!("demo-admin-{suffix}"), Role::Admin).await?;
+    let admin_password = auth::new_token()[3..19].to_string();
+    if !auth::create_user(store, "admin", "Admin Demo", Role::Admin, &admin_password).await? {
+        anyhow::bail!(
+            "a user named admin exists but {} is missing; remove the data folder to start over",
+            path.display()
+        );
+    }
     let tokens = DemoTokens {
         ingest: ingest.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,
         admin: admin.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,
+        admin_password,
     };
     std::fs::write(&path, serde_json::to_vec_pretty(&tokens)?)?;
     Ok(tokens)

@@ -500,3 +500,36 @@ pub struct ChecklistMark {
     /// When.
     pub done_at: String,
 }
+
+/// A person who logs in.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct UserRow {
+    /// Id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Role code.
+    pub role: String,
+    /// argon2id hash.
+    #[serde(skip)]
+    pub password_hash: String,
+    /// Created.
+    pub created_at: String,
+    /// Disabled.
+    pub disabled_at: Option<String>,
+}
+
+/// A live session with its user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Role code.
+    pub role: String,
+    /// CSRF token of the session.
+    pub csrf_token: String,
+}

@@ -807,3 +807,121 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Adds a user; false when the username is taken.
+    pub async fn create_user(&self, u: &UserRow) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO users (id, username, name, role, password_hash, created_at) VALUES (?,?,?,?,?,?) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(&u.name)
+        .bind(&u.role)
+        .bind(&u.password_hash)
+        .bind(&u.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A user by username.
+    pub async fn user(&self, username: &str) -> anyhow::Result<Option<UserRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, username, name, role, password_hash, created_at, disabled_at FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// All users.
+    pub async fn users(&self) -> anyhow::Result<Vec<UserRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, username, name, role, password_hash, created_at, disabled_at FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Disables a user and ends their sessions; false when there is no such active user.
+    pub async fn disable_user(&self, username: &str, at: &str) -> anyhow::Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
+            .bind(at)
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)")
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a session.
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        at: &str,
+        expires: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?,?,?,?,?)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(at)
+        .bind(expires)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The live session with this hash and its (enabled) user.
+    pub async fn session(&self, id_hash: &str, now: &str) -> anyhow::Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT u.username, u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, id_hash: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed login.
+    pub async fn login_failed(&self, username: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES (?, ?)")
+            .bind(username)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed logins for a username since a time.
+    pub async fn login_failures_since(&self, username: &str, since: &str) -> anyhow::Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?")
+                .bind(username)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+}

@@ -1,14 +1,62 @@
-//! Server-rendered pages (templates compiled in, auto-escaped).
+//! Server-rendered pages (templates compiled in, auto-escaped), login and logout. Every page
+//! needs a session; forms carry the session's CSRF token.
 
-use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{Duration, Utc};
 use minijinja::{context, Environment};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppState;
+use crate::auth::{self, Session, SESSION_COOKIE, SESSION_HOURS};
 use crate::domain::Label;
 use crate::error::{AppError, AppResult};
-use crate::store::{parse_ts, IncidentFilter};
+use crate::ingest::sha256_hex;
+use crate::store::{parse_ts, ts, ClarificationFilter, IncidentFilter};
+
+const LOGIN_CSRF_COOKIE: &str = "tanggap_login_csrf";
+/// Failed logins allowed per username in the throttle window.
+const MAX_FAILURES: i64 = 5;
+/// The throttle window in minutes.
+const THROTTLE_MINUTES: i64 = 15;
+
+/// A logged-in person on a page; anyone else is sent to the login page.
+pub(super) struct PageUser(Session);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match auth::session_of(state, &parts.headers).await {
+            Ok(Some(s)) => Ok(PageUser(s)),
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", urlencode(next));
+                Err(Redirect::to(&target).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn user_ctx(s: &Session) -> minijinja::Value {
+    context! { name => s.name, role => s.role.code(), csrf => s.csrf }
+}
 
 fn env() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -18,6 +66,8 @@ fn env() -> &'static Environment<'static> {
             ("base.html", include_str!("../templates/web/base.html")),
             ("queue.html", include_str!("../templates/web/queue.html")),
             ("incident.html", include_str!("../templates/web/incident.html")),
+            ("login.html", include_str!("../templates/web/login.html")),
+            ("library.html", include_str!("../templates/web/library.html")),
         ] {
             env.add_template(name, src).expect("valid template");
         }
@@ -44,7 +94,10 @@ fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
     Ok(Html(html))
 }
 
-pub(super) async fn queue(State(state): State<AppState>) -> AppResult<Html<String>> {
+pub(super) async fn queue(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> AppResult<Html<String>> {
     let filter = IncidentFilter {
         limit: 200,
         ..Default::default()
@@ -64,12 +117,13 @@ pub(super) async fn queue(State(state): State<AppState>) -> AppResult<Html<Strin
         .collect();
     render(
         "queue.html",
-        context! { incidents => incidents, counts => counts, model_problem => state.classifier_problem },
+        context! { incidents => incidents, counts => counts, model_problem => state.classifier_problem, user => user_ctx(&user) },
     )
 }
 
 pub(super) async fn incident(
     State(state): State<AppState>,
+    PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
     let i = state
@@ -121,6 +175,200 @@ pub(super) async fn incident(
                 mention_count => i.mention_count, opened => wib(&i.opened_at), ack_due => wib(&i.ack_due_at),
             },
             labels => labels, mentions => mentions, timeline => timeline, playbook => playbook,
+            user => user_ctx(&user),
         },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LoginQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn login_page(status: StatusCode, csrf: &str, next: &str, username: &str, error: Option<&str>) -> Response {
+    match render(
+        "login.html",
+        context! { csrf => csrf, next => next, username => username, error => error },
+    ) {
+        Ok(html) => {
+            let mut r = (status, html).into_response();
+            let cookie =
+                format!("{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(super) async fn login_form(Query(q): Query<LoginQuery>) -> Response {
+    login_page(
+        StatusCode::OK,
+        &auth::new_token(),
+        &safe_next(q.next.as_deref()),
+        "",
+        None,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub(super) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let next = safe_next(f.next.as_deref());
+    let fresh = auth::new_token();
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(f.csrf.as_str()) {
+        return Ok(login_page(
+            StatusCode::FORBIDDEN,
+            &fresh,
+            &next,
+            &f.username,
+            Some("Formulir kedaluwarsa, silakan coba lagi."),
+        ));
+    }
+    let username = f.username.trim().chars().take(64).collect::<String>();
+    let now = Utc::now();
+    let failures = state
+        .store
+        .login_failures_since(&username, &ts(now - Duration::minutes(THROTTLE_MINUTES)))
+        .await?;
+    if failures >= MAX_FAILURES {
+        let mut r = login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &fresh,
+            &next,
+            &username,
+            Some("Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit."),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(THROTTLE_MINUTES * 60));
+        return Ok(r);
+    }
+    let user = state
+        .store
+        .user(&username)
+        .await?
+        .filter(|u| u.disabled_at.is_none());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let ok = auth::verify_password(f.password.chars().take(1024).collect(), hash).await && user.is_some();
+    let Some(user) = user.filter(|_| ok) else {
+        state.store.login_failed(&username, &ts(now)).await?;
+        tracing::warn!(%username, "failed login");
+        return Ok(login_page(
+            StatusCode::UNAUTHORIZED,
+            &fresh,
+            &next,
+            &username,
+            Some("Nama pengguna atau kata sandi salah."),
+        ));
+    };
+    let session_id = auth::new_token();
+    let expires = now + Duration::hours(SESSION_HOURS);
+    state
+        .store
+        .create_session(
+            &sha256_hex(session_id.as_bytes()),
+            &user.id,
+            &auth::new_token(),
+            &ts(now),
+            &ts(expires),
+        )
+        .await?;
+    let secure = if state.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={session_id}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    );
+    let mut r = Redirect::to(&next).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    if f.csrf != user.csrf {
+        return Err(AppError::ForbiddenBecause("missing or wrong CSRF token".into()));
+    }
+    state.store.delete_session(&user.id_hash).await?;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("tanggap_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"),
+    );
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LibraryQuery {
+    q: Option<String>,
+    channel: Option<String>,
+}
+
+pub(super) async fn library(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(p): Query<LibraryQuery>,
+) -> AppResult<Html<String>> {
+    let q = p.q.unwrap_or_default().chars().take(200).collect::<String>();
+    let channel = p.channel.unwrap_or_default().chars().take(32).collect::<String>();
+    let filter = ClarificationFilter {
+        status: Some("approved".into()),
+        channel: Some(channel.clone()).filter(|c| !c.is_empty()),
+        q: Some(q.clone()).filter(|q| !q.trim().is_empty()),
+        limit: 100,
+        ..Default::default()
+    };
+    let items: Vec<_> = state
+        .store
+        .clarifications(&filter)
+        .await?
+        .iter()
+        .map(|c| {
+            context! {
+                id => c.id, title => c.title, channel => c.channel, verdict => c.verdict,
+                approved_by => c.approved_by, approved_at => wib(c.approved_at.as_deref().unwrap_or("")),
+                incident_id => c.incident_id, text => crate::clarifications::full_text(&c.title, &c.body),
+            }
+        })
+        .collect();
+    render(
+        "library.html",
+        context! { items => items, q => q, channel => channel, channels => crate::playbooks::CHANNELS, user => user_ctx(&user) },
     )
 }

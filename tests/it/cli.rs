@@ -115,3 +115,80 @@ fn tokens_are_created_listed_and_revoked() {
         .unwrap();
     assert!(revoke.status.success());
 }
+
+#[test]
+fn users_are_added_listed_and_disabled() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tanggap(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "sari",
+            "--name",
+            "Sari Dewi",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kata-sandi-panjang\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("password:"),
+        "a given password is not echoed"
+    );
+    let out = tanggap(dir.path())
+        .args(["user", "add", "--username", "eko", "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("password: "),
+        "a generated password is printed once"
+    );
+    let short = tanggap(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!short.status.success(), "an empty password is refused");
+    let list = tanggap(dir.path()).args(["user", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("sari") && list.contains("Sari Dewi") && list.contains("eko"),
+        "{list}"
+    );
+    assert!(tanggap(dir.path())
+        .args(["user", "disable", "sari"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let list = tanggap(dir.path()).args(["user", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("disabled"));
+    assert!(!tanggap(dir.path())
+        .args(["user", "disable", "sari"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+}

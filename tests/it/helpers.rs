@@ -169,14 +169,50 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A page as a logged-in responder sees it.
     pub async fn page(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
+        let (client, _) = self.login_as(Role::Responder).await;
+        let r = client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Creates a user with `role` and logs in through the form; returns a client with the session cookie.
+    pub async fn login_as(&self, role: Role) -> (reqwest::Client, String) {
+        let username = format!("{}{}", role.code(), uuid_ish());
+        assert!(
+            tanggap::auth::create_user(&self.store, &username, "Petugas Uji", role, PASSWORD)
+                .await
+                .unwrap()
+        );
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let r = self.login(&client, &username, PASSWORD).await;
+        assert_eq!(r.status(), 200, "login as {username}");
+        assert!(r.url().path() == "/", "{}", r.url());
+        (client, username)
+    }
+
+    /// Submits the login form.
+    pub async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        let form = client
+            .get(format!("{}/login", self.base))
             .send()
             .await
+            .unwrap()
+            .text()
+            .await
             .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+        let csrf = between(&form, "name=\"csrf\" value=\"", "\"").expect("csrf field on the login form");
+        client
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Polls a mention until the classifier has seen it.
@@ -212,6 +248,15 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+pub const PASSWORD: &str = "kata-sandi-uji-123";
+
+/// The text between two markers.
+pub fn between(s: &str, start: &str, end: &str) -> Option<String> {
+    let from = s.find(start)? + start.len();
+    let to = s[from..].find(end)? + from;
+    Some(s[from..to].to_string())
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -6,3 +6,4 @@ mod cli;
 mod helpers;
 mod intake;
 mod pipeline;
+mod web;

@@ -191,6 +191,7 @@ async fn hostile_text_is_escaped_on_the_queue_page_and_search_finds_it() {
 
     let (status, page) = app.page("/").await;
     assert_eq!(status, 200);
+    assert!(page.contains("Antrean insiden terbuka"), "logged in: {page}");
     if let Some(incident) = m["incident_id"].as_str() {
         assert!(page.contains(incident), "the queue lists the incident");
         let (_, detail) = app.page(&format!("/incidents/{incident}")).await;
