@@ -104,17 +104,33 @@ pub(super) async fn queue(
     };
     let rows = state.store.incidents(&filter).await?;
     let counts = state.store.counts().await?;
-    let incidents: Vec<_> = rows
-        .iter()
-        .map(|i| {
+    let mut incidents = Vec::with_capacity(rows.len());
+    for i in &rows {
+        let total = i
+            .playbook_id
+            .as_deref()
+            .and_then(|p| state.playbooks.get(p))
+            .map(|p| p.steps.len())
+            .unwrap_or(0);
+        let done = if total > 0 {
+            let marks = state.store.checklist(&i.id).await?;
+            marks
+                .iter()
+                .filter(|m| Some(m.playbook_id.as_str()) == i.playbook_id.as_deref())
+                .count()
+        } else {
+            0
+        };
+        incidents.push({
             context! {
                 id => i.id, title => i.title, severity => i.severity, status => i.status,
                 team => i.team, region => i.region, source => i.source, mention_count => i.mention_count,
                 labels => serde_json::from_str::<Vec<String>>(&i.labels).unwrap_or_default(),
                 playbook => i.playbook_id, ack_due => wib(&i.ack_due_at),
+                checklist => format!("{done}/{total}"),
             }
-        })
-        .collect();
+        });
+    }
     render(
         "queue.html",
         context! { incidents => incidents, counts => counts, model_problem => state.classifier_problem, user => user_ctx(&user) },
@@ -167,6 +183,38 @@ pub(super) async fn incident(
         .map(|e| context! { at => wib(&e.at), actor => e.actor, kind => e.kind })
         .collect();
     let playbook = i.playbook_id.as_deref().and_then(|p| state.playbooks.get(p));
+    let marks = state.store.checklist(&id).await?;
+    let steps: Vec<_> =
+        playbook
+            .map(|p| {
+                p.steps
+                .iter()
+                .enumerate()
+                .map(|(n, st)| {
+                    let mark = marks.iter().find(|m| m.playbook_id == p.id && m.step == n as i64 + 1);
+                    context! {
+                        text => st.text, owner => st.owner, target_minutes => st.target_minutes,
+                        done_by => mark.map(|m| m.done_by.clone()), done_at => mark.map(|m| wib(&m.done_at)),
+                    }
+                })
+                .collect()
+            })
+            .unwrap_or_default();
+    let filter = ClarificationFilter {
+        incident_id: Some(id.clone()),
+        limit: 50,
+        ..Default::default()
+    };
+    let clarifications: Vec<_> = state
+        .store
+        .clarifications(&filter)
+        .await?
+        .iter()
+        .map(|c| {
+            context! { channel => c.channel, status => c.status, author => c.author,
+            text => crate::clarifications::full_text(&c.title, &c.body) }
+        })
+        .collect();
     render(
         "incident.html",
         context! {
@@ -175,7 +223,7 @@ pub(super) async fn incident(
                 mention_count => i.mention_count, opened => wib(&i.opened_at), ack_due => wib(&i.ack_due_at),
             },
             labels => labels, mentions => mentions, timeline => timeline, playbook => playbook,
-            user => user_ctx(&user),
+            user => user_ctx(&user), steps => steps, clarifications => clarifications,
         },
     )
 }

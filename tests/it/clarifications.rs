@@ -461,3 +461,31 @@ async fn nobody_approves_their_own_draft_and_viewers_cannot_draft() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_service_refuses_to_start_on_a_broken_playbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let pb = dir.path().join("playbooks");
+    std::fs::create_dir(&pb).unwrap();
+    let good = std::fs::read_to_string(crate::helpers::repo().join("playbooks/rumor-bencana.toml")).unwrap();
+    std::fs::write(
+        pb.join("rumor-bencana.toml"),
+        good.replacen("labels = [\"disaster\"]", "labels = [\"bencana\"]", 1),
+    )
+    .unwrap();
+    let line = good.lines().position(|l| l.starts_with("labels = ")).unwrap() + 1;
+    let opts = Options {
+        extra_env: vec![("TANGGAP_PLAYBOOKS_DIR", pb.display().to_string())],
+        ..Default::default()
+    };
+    let settings = crate::helpers::settings_for(dir.path(), &opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = match tanggap::app::Application::build(settings, listener).await {
+        Ok(_) => panic!("started with a broken playbook"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains(&format!("rumor-bencana.toml:{line}: unknown label \"bencana\"")),
+        "{err}"
+    );
+}
