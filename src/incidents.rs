@@ -267,3 +267,78 @@ mod tests {
         assert!(t.starts_with("Hoaks: a b ") && t.ends_with('…') && !t.contains('\n'));
     }
 }
+
+/// Why a manual status change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// Not allowed from this state.
+    #[error("cannot go from {from} to {to}")]
+    Illegal {
+        /// Current state.
+        from: &'static str,
+        /// Wanted state.
+        to: &'static str,
+    },
+    /// These states are reached only through the clarification flow.
+    #[error("{0} is reached through the clarification flow (submit, approve), not directly")]
+    ViaClarification(&'static str),
+}
+
+/// The lifecycle of SPEC §5 for manual changes: forward one step at a time, back from drafting
+/// to investigating, dismissal from any open state; approval cannot be skipped.
+pub fn check_transition(
+    from: crate::domain::IncidentStatus,
+    to: crate::domain::IncidentStatus,
+) -> Result<(), TransitionError> {
+    use crate::domain::IncidentStatus::*;
+    if matches!(to, AwaitingApproval | Clarified) {
+        return Err(TransitionError::ViaClarification(to.code()));
+    }
+    let ok = match (from, to) {
+        (f, Dismissed) => f.is_open(),
+        (New, Acknowledged) | (Acknowledged, Investigating) | (Investigating, Drafting) => true,
+        (New, Investigating) => true,
+        (Drafting, Investigating) => true,
+        (Clarified, Resolved) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TransitionError::Illegal {
+            from: from.code(),
+            to: to.code(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod transition_tests {
+    use super::*;
+    use crate::domain::IncidentStatus::*;
+
+    #[test]
+    fn the_lifecycle_is_checked() {
+        assert!(check_transition(New, Acknowledged).is_ok());
+        assert!(check_transition(Acknowledged, Investigating).is_ok());
+        assert!(check_transition(Investigating, Drafting).is_ok());
+        assert!(check_transition(Clarified, Resolved).is_ok());
+        assert!(check_transition(AwaitingApproval, Dismissed).is_ok());
+        assert!(matches!(
+            check_transition(New, Resolved),
+            Err(TransitionError::Illegal { .. })
+        ));
+        assert!(matches!(
+            check_transition(Drafting, Clarified),
+            Err(TransitionError::ViaClarification(_))
+        ));
+        assert!(matches!(
+            check_transition(Dismissed, Dismissed),
+            Err(TransitionError::Illegal { .. })
+        ));
+        assert!(matches!(
+            check_transition(Resolved, New),
+            Err(TransitionError::Illegal { .. })
+        ));
+    }
+}

@@ -531,6 +531,24 @@ impl StoreTx {
         Ok(())
     }
 
+    /// An incident's status, read inside the transaction.
+    pub async fn incident_status(&mut self, id: &str) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT status FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    /// Stamps the first acknowledgement.
+    pub async fn stamp_acknowledged(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Switches an incident's playbook.
     pub async fn set_incident_playbook(
         &mut self,

@@ -388,3 +388,62 @@ pub(super) async fn get_incident(
         .collect::<Vec<_>>());
     Ok(Json(body))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TransitionReq {
+    to: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).
+pub(super) async fn transition(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::error::AppJson(req): crate::error::AppJson<TransitionReq>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    let to: IncidentStatus = req.to.parse().map_err(|_| {
+        AppError::Validation(vec![crate::error::FieldError {
+            index: None,
+            field: "to".into(),
+            message: format!("unknown status {:?}", req.to),
+        }])
+    })?;
+    let reason = req
+        .reason
+        .map(|r| r.trim().chars().take(2000).collect::<String>())
+        .filter(|r| !r.is_empty());
+    if to == IncidentStatus::Dismissed && reason.is_none() {
+        return Err(AppError::Validation(vec![crate::error::FieldError {
+            index: None,
+            field: "reason".into(),
+            message: "say why the incident is dismissed".into(),
+        }]));
+    }
+    let mut tx = state.store.begin().await?;
+    let from: IncidentStatus = tx
+        .incident_status(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?
+        .parse()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored status: {e}")))?;
+    crate::incidents::check_transition(from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let at = crate::store::ts(chrono::Utc::now());
+    tx.set_incident_status(&id, to.code(), &at).await?;
+    if to == IncidentStatus::Acknowledged {
+        tx.stamp_acknowledged(&id, &at).await?;
+    }
+    let detail = json!({ "from": from.code(), "to": to.code(), "reason": reason });
+    tx.add_event(&id, &at, &caller.name, "status_changed", &detail.to_string())
+        .await?;
+    tx.commit().await?;
+    let i = state
+        .store
+        .incident(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok(Json(incident_json(&i)))
+}

@@ -489,3 +489,80 @@ async fn the_service_refuses_to_start_on_a_broken_playbook() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn incident_transitions_are_checked() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let responder = app.token(Role::Responder).await;
+    let viewer = app.token(Role::Viewer).await;
+    let incident = scam_incident(&app).await;
+    let path = format!(
+        "/api/v1/incidents/{}/transitions",
+        incident["id"].as_str().unwrap()
+    );
+    let (status, _) = app
+        .call("POST", &path, &viewer, Some(json!({"to": "acknowledged"})))
+        .await;
+    assert_eq!(status, 403);
+    let (status, err) = app
+        .call("POST", &path, &responder, Some(json!({"to": "resolved"})))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{err}"
+    );
+    let (status, err) = app
+        .call("POST", &path, &responder, Some(json!({"to": "clarified"})))
+        .await;
+    assert_eq!(status, 409, "approval cannot be skipped: {err}");
+    let (status, err) = app
+        .call("POST", &path, &responder, Some(json!({"to": "flying"})))
+        .await;
+    assert_eq!(
+        (status, err["error"]["details"][0]["field"].as_str()),
+        (422, Some("to"))
+    );
+    let (status, inc) = app
+        .call("POST", &path, &responder, Some(json!({"to": "acknowledged"})))
+        .await;
+    assert_eq!(
+        (status, inc["status"].as_str()),
+        (200, Some("acknowledged")),
+        "{inc}"
+    );
+    assert!(inc["acknowledged_at"].is_string());
+    let (status, _) = app
+        .call("POST", &path, &responder, Some(json!({"to": "acknowledged"})))
+        .await;
+    assert_eq!(status, 409, "twice is illegal");
+    let (status, err) = app
+        .call("POST", &path, &responder, Some(json!({"to": "dismissed"})))
+        .await;
+    assert_eq!(
+        (status, err["error"]["details"][0]["field"].as_str()),
+        (422, Some("reason"))
+    );
+    let (status, inc) = app
+        .call(
+            "POST",
+            &path,
+            &responder,
+            Some(json!({"to": "dismissed", "reason": "bukan penipuan, pesan candaan"})),
+        )
+        .await;
+    assert_eq!((status, inc["status"].as_str()), (200, Some("dismissed")));
+    let (_, full) = app
+        .get(&format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap()))
+        .await;
+    let changes: Vec<&Value> = full["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status_changed")
+        .collect();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[1]["detail"]["reason"], "bukan penipuan, pesan candaan");
+    app.stop().await;
+}
