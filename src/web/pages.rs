@@ -211,19 +211,47 @@ pub(super) async fn incident(
         .await?
         .iter()
         .map(|c| {
-            context! { channel => c.channel, status => c.status, author => c.author,
-            text => crate::clarifications::full_text(&c.title, &c.body) }
+            let checks = crate::clarifications::check(&c.channel, &c.title, &c.body);
+            let editable = crate::clarifications::Status::parse(&c.status).is_some_and(|s| s.editable());
+            context! {
+                id => c.id, channel => c.channel, lang => c.lang, status => c.status, author => c.author,
+                verdict => c.verdict, return_comment => c.return_comment, title => c.title, body => c.body,
+                text => crate::clarifications::full_text(&c.title, &c.body), editable => editable,
+                length => checks.length, limit => checks.limit, too_long => checks.too_long, unfilled => checks.unfilled,
+            }
         })
         .collect();
+    let status: crate::domain::IncidentStatus =
+        i.status.parse().unwrap_or(crate::domain::IncidentStatus::New);
+    let transitions: Vec<_> = [
+        ("acknowledged", "Akui"),
+        ("investigating", "Mulai selidiki"),
+        ("drafting", "Mulai menyusun"),
+        ("resolved", "Selesai"),
+        ("dismissed", "Tolak (bukan insiden)"),
+    ]
+    .into_iter()
+    .filter(|(to, _)| {
+        to.parse()
+            .is_ok_and(|to| crate::incidents::check_transition(status, to).is_ok())
+    })
+    .map(|(to, label)| context! { to => to, label => label })
+    .collect();
+    let can_act = matches!(
+        user.role,
+        crate::domain::Role::Responder | crate::domain::Role::Admin
+    );
     render(
         "incident.html",
         context! {
             i => context! {
-                title => i.title, severity => i.severity, status => i.status, team => i.team,
+                id => i.id, title => i.title, severity => i.severity, status => i.status, team => i.team,
                 mention_count => i.mention_count, opened => wib(&i.opened_at), ack_due => wib(&i.ack_due_at),
             },
             labels => labels, mentions => mentions, timeline => timeline, playbook => playbook,
             user => user_ctx(&user), steps => steps, clarifications => clarifications,
+            can_act => can_act, is_admin => user.role == crate::domain::Role::Admin, transitions => transitions,
+            verdicts => ["hoaks", "disinformasi", "misinformasi", "salah", "penipuan", "fakta", "belum_terverifikasi"],
         },
     )
 }

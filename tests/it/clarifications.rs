@@ -81,6 +81,39 @@ async fn draft_submit_return_resubmit_approve_copy() {
         "{unfilled:?}"
     );
 
+    // The incident page offers the draft's editor to a responder and nothing to act on to a viewer.
+    let (responder_page, _) = app.login_as(Role::Responder).await;
+    let html = responder_page
+        .get(format!("{}/incidents/{iid}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("data-api=\"POST /api/v1/clarifications/{cid}/submit\"")),
+        "{html}"
+    );
+    assert!(html.contains("<textarea name=\"body\"") && html.contains("Buat draf"));
+    assert!(
+        html.contains("transitions") && html.contains("Akui") || html.contains("Mulai"),
+        "transition buttons"
+    );
+    let (viewer_page, _) = app.login_as(Role::Viewer).await;
+    let html = viewer_page
+        .get(format!("{}/incidents/{iid}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("data-api=") && html.contains("[PENIPUAN]"),
+        "a viewer only reads"
+    );
+
     // Submitting with unfilled variables and no verdict is refused, naming the fields.
     let (status, err) = app
         .call(
