@@ -54,6 +54,52 @@ pub fn oncall_now(team: &Team, now: DateTime<Utc>) -> String {
     team.oncall[slot % team.oncall.len()].clone()
 }
 
+/// What mails need to write links.
+#[derive(Clone)]
+pub struct MailContext {
+    /// How links are written.
+    pub base_url: String,
+    /// Signs acknowledge links.
+    pub signer: crate::links::Signer,
+    /// Validity of acknowledge links.
+    pub ack_link_hours: i64,
+}
+
+impl MailContext {
+    /// A signed, single-purpose acknowledge link for one recipient.
+    pub fn ack_link(&self, incident_id: &str, recipient: &str, now: DateTime<Utc>) -> String {
+        let claims = crate::links::Claims {
+            p: "ack".into(),
+            i: incident_id.into(),
+            r: recipient.into(),
+            e: (now + Duration::hours(self.ack_link_hours)).timestamp(),
+        };
+        format!(
+            "{}/ack/{}",
+            self.base_url.trim_end_matches('/'),
+            self.signer.sign(&claims)
+        )
+    }
+}
+
+/// The escalation chain of a team at `now`: the on-call person, the rest of the rota in order,
+/// then the lead (no one twice).
+pub fn escalation_chain(team: &Team, now: DateTime<Utc>) -> Vec<String> {
+    let first = oncall_now(team, now);
+    let start = team.oncall.iter().position(|p| *p == first).unwrap_or(0);
+    let mut chain: Vec<String> = Vec::new();
+    for k in 0..team.oncall.len() {
+        let p = &team.oncall[(start + k) % team.oncall.len()];
+        if !chain.contains(p) {
+            chain.push(p.clone());
+        }
+    }
+    if !chain.contains(&team.lead) {
+        chain.push(team.lead.clone());
+    }
+    chain
+}
+
 /// The thread root Message-ID of an incident (without angle brackets).
 pub fn thread_id(incident_id: &str, domain: &str) -> String {
     format!("{incident_id}@{domain}")
@@ -73,8 +119,9 @@ pub fn incident_opened_mail(
     m: &PendingMention,
     playbook: Option<&Playbook>,
     recipient: &str,
-    base_url: &str,
+    mail: &MailContext,
 ) -> anyhow::Result<NewMail> {
+    let base_url = mail.base_url.as_str();
     let wib = chrono_tz::Asia::Jakarta;
     let ack_due = parse_ts(&incident.ack_due_at)
         .map(|t| t.with_timezone(&wib).format("%d-%m-%Y %H:%M").to_string())
@@ -100,6 +147,8 @@ pub fn incident_opened_mail(
         }),
         ack_due => ack_due,
         link => link,
+        ack_link => mail.ack_link(&incident.id, recipient, Utc::now()),
+        escalated => false,
     };
     let env = templates();
     let body_text = env.get_template("incident_opened.txt")?.render(&ctx)?;
@@ -116,6 +165,44 @@ pub fn incident_opened_mail(
         body_text,
         body_html,
         message_id: thread_id(&incident.id, &mail_domain(base_url)),
+        thread_root: None,
+    })
+}
+
+/// Renders an escalation mail: the same incident, to the next person, in the incident's thread.
+pub fn escalation_mail(
+    e: &crate::store::EscalationRow,
+    recipient: &str,
+    level: i64,
+    mail: &MailContext,
+    now: DateTime<Utc>,
+) -> anyhow::Result<NewMail> {
+    let base_url = mail.base_url.as_str();
+    let wib = chrono_tz::Asia::Jakarta;
+    let ack_due = parse_ts(&e.ack_due_at)
+        .map(|t| t.with_timezone(&wib).format("%d-%m-%Y %H:%M").to_string())
+        .unwrap_or_default();
+    let ctx = minijinja::context! {
+        title => e.title, severity => e.severity, team_name => e.team, labels => Vec::<()>::new(),
+        source => "", region => None::<String>, text => "", url => None::<String>, playbook => None::<()>,
+        ack_due => ack_due, link => format!("{}/incidents/{}", base_url.trim_end_matches('/'), e.id),
+        ack_link => mail.ack_link(&e.id, recipient, now), escalated => true,
+    };
+    let env = templates();
+    let domain = mail_domain(base_url);
+    Ok(NewMail {
+        incident_id: Some(e.id.clone()),
+        kind: "escalation".into(),
+        recipient: recipient.to_string(),
+        subject: format!(
+            "Re: [Tanggap][{}] ESKALASI: {}",
+            e.severity.to_uppercase(),
+            e.title
+        ),
+        body_text: env.get_template("incident_opened.txt")?.render(&ctx)?,
+        body_html: env.get_template("incident_opened.html")?.render(&ctx)?,
+        message_id: format!("{}.esc{level}.{}@{domain}", e.id, uuid::Uuid::now_v7().simple()),
+        thread_root: Some(thread_id(&e.id, &domain)),
     })
 }
 
@@ -184,15 +271,20 @@ fn build_message(from: &str, mail: &OutboxRow) -> anyhow::Result<Message> {
         .recipient
         .parse()
         .context("recipient is not a mail address")?;
-    Ok(Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(mail.subject.clone())
-        .message_id(Some(format!("<{}>", mail.message_id)))
-        .multipart(MultiPart::alternative_plain_html(
-            mail.body_text.clone(),
-            mail.body_html.clone(),
-        ))?)
+        .message_id(Some(format!("<{}>", mail.message_id)));
+    if let Some(root) = &mail.thread_root {
+        builder = builder
+            .in_reply_to(format!("<{root}>"))
+            .references(format!("<{root}>"));
+    }
+    Ok(builder.multipart(MultiPart::alternative_plain_html(
+        mail.body_text.clone(),
+        mail.body_html.clone(),
+    ))?)
     .map(|mut m| {
         m.headers_mut().insert_raw(header::HeaderValue::new(
             header::HeaderName::new_from_ascii_str("X-Tanggap-Incident"),
@@ -276,6 +368,69 @@ pub mod tokio_util_shim {
             }
         }
     }
+}
+
+/// Mails the next person for every unacknowledged incident whose wait is over, until shutdown.
+pub async fn run_escalation(
+    store: Store,
+    settings: Arc<Settings>,
+    mail: MailContext,
+    mail_notify: Arc<Notify>,
+    shutdown: tokio_util_shim::Shutdown,
+) {
+    loop {
+        match escalate_due(&store, &settings, &mail).await {
+            Ok(n) if n > 0 => mail_notify.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "escalation failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(StdDuration::from_millis(500)) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+/// Escalates every due incident once; returns how many mails were queued.
+pub async fn escalate_due(store: &Store, settings: &Settings, mail: &MailContext) -> anyhow::Result<usize> {
+    let now = Utc::now();
+    let at = ts(now);
+    let mut queued = 0;
+    for id in store.due_escalations(&at).await? {
+        // Re-read inside the transaction: an acknowledgement that won the race stops us here.
+        let mut tx = store.begin().await?;
+        let Some(e) = tx.due_escalation(&id, &at).await? else {
+            continue;
+        };
+        let chain: Vec<String> = serde_json::from_str(&e.escalation_chain).unwrap_or_default();
+        let level = e.escalation_level + 1;
+        let limit = chain.len() as i64 * settings.escalation.rounds.max(1);
+        if chain.is_empty() || level >= limit {
+            tx.set_escalation(&e.id, e.escalation_level, None).await?;
+            tx.add_event(
+                &e.id,
+                &at,
+                "system",
+                "escalation_exhausted",
+                &serde_json::json!({ "mails": level }).to_string(),
+            )
+            .await?;
+        } else {
+            let recipient = &chain[(level as usize) % chain.len()];
+            let m = escalation_mail(&e, recipient, level, mail, now)?;
+            tx.enqueue_mail(&m, &at).await?;
+            let severity: crate::domain::Severity =
+                e.severity.parse().unwrap_or(crate::domain::Severity::Low);
+            let next = ts(now + settings.escalation.wait(severity));
+            tx.set_escalation(&e.id, level, Some(&next)).await?;
+            let detail = serde_json::json!({ "to": recipient, "level": level });
+            tx.add_event(&e.id, &at, "system", "escalated", &detail.to_string())
+                .await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ impl Application {
             }
         };
         let transport = Transport::from_settings(&settings)?;
+        let key = crate::links::load_key(&settings)?;
         let addr = listener.local_addr()?;
         let base_url = settings
             .base_url
@@ -72,6 +73,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_string();
+        let settings_ack_hours = settings.escalation.ack_link_hours;
         let ingest_token_hashes: HashSet<String> = settings
             .ingest_tokens
             .iter()
@@ -88,6 +90,11 @@ impl Application {
             ingest_notify: Arc::new(vec![Arc::new(Notify::new()), Arc::new(Notify::new())]),
             metrics: Arc::new(Metrics::default()),
             base_url: base_url.clone(),
+            mail: alerts::MailContext {
+                base_url: base_url.clone(),
+                signer: crate::links::Signer::new(&key),
+                ack_link_hours: settings_ack_hours,
+            },
         };
         Ok(Application {
             listener,
@@ -141,13 +148,20 @@ impl Application {
                 classifier,
                 settings: state.settings.clone(),
                 playbooks: state.playbooks.clone(),
-                base_url: self.base_url.clone(),
+                mail: self.state.mail.clone(),
                 mail_notify: mail_notify.clone(),
             };
             tasks.push(tokio::spawn(
                 worker.run(state.ingest_notify[1].clone(), stop.clone()),
             ));
         }
+        tasks.push(tokio::spawn(alerts::run_escalation(
+            state.store.clone(),
+            state.settings.clone(),
+            state.mail.clone(),
+            mail_notify.clone(),
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn(alerts::run_outbox(
             state.store.clone(),
             self.transport.clone(),

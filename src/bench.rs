@@ -140,7 +140,11 @@ async fn pipeline_rate(settings: &Settings, classifier: Classifier, texts: &[Str
         classifier,
         settings: Arc::new(settings.clone()),
         playbooks: Arc::new(playbooks),
-        base_url: "http://127.0.0.1:8080".into(),
+        mail: crate::alerts::MailContext {
+            base_url: "http://127.0.0.1:8080".into(),
+            signer: crate::links::Signer::new(b"bench-key-bench-key-bench-key-bench-key"),
+            ack_link_hours: 24,
+        },
         mail_notify: Arc::new(Notify::new()),
     };
     let started = Instant::now();

@@ -71,6 +71,40 @@ pub struct Settings {
     pub default_team: String,
     /// The publishing organisation.
     pub organisation: Organisation,
+    /// Escalation of unacknowledged incidents.
+    pub escalation: EscalationSettings,
+    /// Key that signs acknowledge links; generated into the data folder when unset.
+    pub secret_key: Option<Secret>,
+}
+
+/// Escalation waits and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSettings {
+    /// Wait for critical incidents.
+    pub critical_seconds: i64,
+    /// Wait for high incidents.
+    pub high_seconds: i64,
+    /// Wait for medium incidents.
+    pub medium_seconds: i64,
+    /// Wait for low incidents.
+    pub low_seconds: i64,
+    /// Passes through the chain.
+    pub rounds: i64,
+    /// Validity of acknowledge links.
+    pub ack_link_hours: i64,
+}
+
+impl EscalationSettings {
+    /// The wait for a severity.
+    pub fn wait(&self, s: Severity) -> chrono::Duration {
+        chrono::Duration::seconds(match s {
+            Severity::Critical => self.critical_seconds,
+            Severity::High => self.high_seconds,
+            Severity::Medium => self.medium_seconds,
+            Severity::Low => self.low_seconds,
+        })
+    }
 }
 
 /// The organisation that publishes clarifications.
@@ -199,6 +233,7 @@ struct FileConfig {
     incidents: IncidentSettings,
     alerts: AlertSettings,
     organisation: Organisation,
+    escalation: EscalationSettings,
     teams: Vec<Team>,
     routing: Vec<RoutingRule>,
     routing_default: RoutingDefault,
@@ -338,6 +373,8 @@ impl Settings {
             routing: cfg.routing,
             default_team: cfg.routing_default.team,
             organisation: cfg.organisation,
+            escalation: cfg.escalation,
+            secret_key: get("TANGGAP_SECRET_KEY").map(Secret::new),
         };
         settings.validate()?;
         Ok(settings)

@@ -91,7 +91,7 @@ pub async fn place(
     tx: &mut StoreTx,
     settings: &Settings,
     playbooks: &Playbooks,
-    base_url: &str,
+    mail: &alerts::MailContext,
     m: &PendingMention,
     c: &Classification,
     now: DateTime<Utc>,
@@ -149,6 +149,9 @@ pub async fn place(
     let first_seen = parse_ts(&seen_at)
         .map(|t| ts(t.min(now)))
         .unwrap_or_else(|| at.clone());
+    let team = settings.team(&team_id).expect("routing names known teams");
+    let chain = alerts::escalation_chain(team, now);
+    let alert = sev >= settings.alerts.min_severity;
     let incident = NewIncident {
         id: id.clone(),
         title,
@@ -166,6 +169,8 @@ pub async fn place(
         first_seen_at: first_seen,
         opened_at: at.clone(),
         ack_due_at: ts(now + Duration::minutes(sev.ack_sla_minutes())),
+        escalation_chain: serde_json::to_string(&chain)?,
+        next_escalation_at: alert.then(|| ts(now + settings.escalation.wait(sev))),
     };
     tx.insert_incident(&incident).await?;
     tx.bump_incident(
@@ -183,10 +188,9 @@ pub async fn place(
     });
     tx.add_event(&id, &at, "system", "opened", &detail.to_string())
         .await?;
-    if sev >= settings.alerts.min_severity {
-        let team = settings.team(&team_id).expect("routing names known teams");
-        let recipient = alerts::oncall_now(team, now);
-        let mail = alerts::incident_opened_mail(&incident, c, m, playbook, &recipient, base_url)?;
+    if alert {
+        let recipient = chain[0].clone();
+        let mail = alerts::incident_opened_mail(&incident, c, m, playbook, &recipient, mail)?;
         tx.enqueue_mail(&mail, &at).await?;
         let detail = serde_json::json!({ "to": recipient, "team": team_id });
         tx.add_event(&id, &at, "system", "alert_queued", &detail.to_string())
@@ -230,42 +234,6 @@ pub fn title_for(label: Label, text: &str) -> String {
         short.push('…');
     }
     format!("{}: {}", label.name_id(), short)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    #[test]
-    fn jaccard_of_near_copies_is_high() {
-        let a = shingles("AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga");
-        let b = shingles("Fwd: AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga 🙏");
-        let c = shingles("Harga beras di pasar Way Halim naik lagi minggu ini");
-        assert!(jaccard(&a, &b) > 0.7, "{}", jaccard(&a, &b));
-        assert!(jaccard(&a, &c) < 0.1);
-        assert_eq!(jaccard(&a, &a), 1.0);
-    }
-
-    #[test]
-    fn routing_takes_the_first_match() {
-        let s = Settings::from_parts(None, &HashMap::new()).unwrap();
-        assert_eq!(
-            route(&s, &[Label::Hoax, Label::Disaster], None, "twitter"),
-            "trc-kebencanaan"
-        );
-        assert_eq!(
-            route(&s, &[Label::Scam], None, "whatsapp"),
-            "trc-keamanan-penipuan"
-        );
-        assert_eq!(route(&s, &[Label::Economy], None, "news"), "trc-diskominfotik");
-    }
-
-    #[test]
-    fn titles_are_short_and_single_line() {
-        let t = title_for(Label::Hoax, &format!("a\nb {}", "x".repeat(200)));
-        assert!(t.starts_with("Hoaks: a b ") && t.ends_with('…') && !t.contains('\n'));
-    }
 }
 
 /// Why a manual status change is refused.
@@ -340,5 +308,41 @@ mod transition_tests {
             check_transition(Resolved, New),
             Err(TransitionError::Illegal { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn jaccard_of_near_copies_is_high() {
+        let a = shingles("AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga");
+        let b = shingles("Fwd: AWAS!!! Tsunami besar malam ini di Lampung, sebarkan ke keluarga 🙏");
+        let c = shingles("Harga beras di pasar Way Halim naik lagi minggu ini");
+        assert!(jaccard(&a, &b) > 0.7, "{}", jaccard(&a, &b));
+        assert!(jaccard(&a, &c) < 0.1);
+        assert_eq!(jaccard(&a, &a), 1.0);
+    }
+
+    #[test]
+    fn routing_takes_the_first_match() {
+        let s = Settings::from_parts(None, &HashMap::new()).unwrap();
+        assert_eq!(
+            route(&s, &[Label::Hoax, Label::Disaster], None, "twitter"),
+            "trc-kebencanaan"
+        );
+        assert_eq!(
+            route(&s, &[Label::Scam], None, "whatsapp"),
+            "trc-keamanan-penipuan"
+        );
+        assert_eq!(route(&s, &[Label::Economy], None, "news"), "trc-diskominfotik");
+    }
+
+    #[test]
+    fn titles_are_short_and_single_line() {
+        let t = title_for(Label::Hoax, &format!("a\nb {}", "x".repeat(200)));
+        assert!(t.starts_with("Hoaks: a b ") && t.ends_with('…') && !t.contains('\n'));
     }
 }

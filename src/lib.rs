@@ -22,6 +22,7 @@ pub mod error;
 pub mod incidents;
 pub mod index;
 pub mod ingest;
+pub mod links;
 pub mod pipeline;
 pub mod playbooks;
 pub mod store;

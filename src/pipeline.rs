@@ -62,7 +62,7 @@ pub struct ClassifyWorker {
     /// Playbooks.
     pub playbooks: Arc<Playbooks>,
     /// For links in mails.
-    pub base_url: String,
+    pub mail: crate::alerts::MailContext,
     /// Wakes the mail worker.
     pub mail_notify: Arc<Notify>,
 }
@@ -103,16 +103,8 @@ impl ClassifyWorker {
         let mut tx = self.store.begin().await?;
         let mut opened = 0;
         for (m, c) in batch.iter().zip(&results) {
-            let placement = incidents::place(
-                &mut tx,
-                &self.settings,
-                &self.playbooks,
-                &self.base_url,
-                m,
-                c,
-                now,
-            )
-            .await?;
+            let placement =
+                incidents::place(&mut tx, &self.settings, &self.playbooks, &self.mail, m, c, now).await?;
             opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
             let record = ClassificationRecord {
                 mention_id: m.id.clone(),

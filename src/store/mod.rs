@@ -291,6 +291,8 @@ pub struct OutboxRow {
     pub message_id: String,
     /// Attempts so far.
     pub attempts: i64,
+    /// The thread root it replies to.
+    pub thread_root: Option<String>,
 }
 
 /// A mail to enqueue.
@@ -310,6 +312,8 @@ pub struct NewMail {
     pub body_html: String,
     /// Message-ID.
     pub message_id: String,
+    /// Message-ID this mail replies to (the incident's thread root).
+    pub thread_root: Option<String>,
 }
 
 /// A new incident.
@@ -345,6 +349,29 @@ pub struct NewIncident {
     pub first_seen_at: String,
     /// Opened.
     pub opened_at: String,
+    /// Ack due.
+    pub ack_due_at: String,
+    /// Escalation chain JSON (recipients in order).
+    pub escalation_chain: String,
+    /// When to escalate if still unacknowledged.
+    pub next_escalation_at: Option<String>,
+}
+
+/// An unacknowledged incident whose escalation is due.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EscalationRow {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Team.
+    pub team: String,
+    /// Chain JSON.
+    pub escalation_chain: String,
+    /// Last level mailed.
+    pub escalation_level: i64,
     /// Ack due.
     pub ack_due_at: String,
 }

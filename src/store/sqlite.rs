@@ -235,7 +235,7 @@ impl Store {
     /// Mails due for a (re)try.
     pub async fn due_mail(&self, now: &str, limit: i64) -> anyhow::Result<Vec<OutboxRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts \
+            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root \
              FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
              ORDER BY id LIMIT ?",
         )
@@ -428,8 +428,8 @@ impl StoreTx {
         sqlx::query(
             "INSERT INTO incidents (id, title, status, severity, top_label, labels, max_scores, team, region, \
              source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
-             opened_at, last_mention_at, ack_due_at, updated_at) \
-             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+             opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at) \
+             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&i.id)
         .bind(&i.title)
@@ -449,6 +449,8 @@ impl StoreTx {
         .bind(&i.opened_at)
         .bind(&i.ack_due_at)
         .bind(&i.opened_at)
+        .bind(&i.escalation_chain)
+        .bind(&i.next_escalation_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -504,7 +506,7 @@ impl StoreTx {
     pub async fn enqueue_mail(&mut self, m: &NewMail, at: &str) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO outbox (incident_id, kind, recipient, subject, body_text, body_html, message_id, \
-             created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)",
+             created_at, next_attempt_at, thread_root) VALUES (?,?,?,?,?,?,?,?,?,?)",
         )
         .bind(&m.incident_id)
         .bind(&m.kind)
@@ -515,6 +517,7 @@ impl StoreTx {
         .bind(&m.message_id)
         .bind(at)
         .bind(at)
+        .bind(&m.thread_root)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -539,9 +542,45 @@ impl StoreTx {
             .await?)
     }
 
-    /// Stamps the first acknowledgement.
+    /// Records that a link was used; false when it was used before.
+    pub async fn use_link(&mut self, token_hash: &str, at: &str) -> anyhow::Result<bool> {
+        let done =
+            sqlx::query("INSERT INTO used_links (token_hash, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(token_hash)
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The escalation state of an incident that is still `new` and due.
+    pub async fn due_escalation(&mut self, id: &str, now: &str) -> anyhow::Result<Option<EscalationRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, title, severity, team, escalation_chain, escalation_level, ack_due_at FROM incidents \
+             WHERE id = ? AND status = 'new' AND next_escalation_at IS NOT NULL AND next_escalation_at <= ?",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// Moves an incident's escalation on.
+    pub async fn set_escalation(&mut self, id: &str, level: i64, next: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET escalation_level = ?, next_escalation_at = ? WHERE id = ?")
+            .bind(level)
+            .bind(next)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Stamps the first acknowledgement and stops escalation.
     pub async fn stamp_acknowledged(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?")
+        sqlx::query(
+            "UPDATE incidents SET acknowledged_at = COALESCE(acknowledged_at, ?), next_escalation_at = NULL WHERE id = ?",
+        )
             .bind(at)
             .bind(id)
             .execute(&mut *self.tx)
@@ -941,5 +980,18 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(n)
+    }
+}
+
+impl Store {
+    /// Incidents whose escalation is due (still `new`).
+    pub async fn due_escalations(&self, now: &str) -> anyhow::Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM incidents WHERE status = 'new' AND next_escalation_at IS NOT NULL \
+             AND next_escalation_at <= ? ORDER BY next_escalation_at LIMIT 100",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// How links are written.
     pub base_url: String,
+    /// Link signing for mails.
+    pub mail: crate::alerts::MailContext,
 }
 
 /// Process counters.
@@ -100,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/library", get(pages::library))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/ack/{token}", get(pages::ack_form).post(pages::ack))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(log_internal_errors))

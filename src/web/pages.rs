@@ -68,6 +68,7 @@ fn env() -> &'static Environment<'static> {
             ("incident.html", include_str!("../templates/web/incident.html")),
             ("login.html", include_str!("../templates/web/login.html")),
             ("library.html", include_str!("../templates/web/library.html")),
+            ("ack.html", include_str!("../templates/web/ack.html")),
         ] {
             env.add_template(name, src).expect("valid template");
         }
@@ -447,4 +448,73 @@ pub(super) async fn library(
         "library.html",
         context! { items => items, q => q, channel => channel, channels => crate::playbooks::CHANNELS, user => user_ctx(&user) },
     )
+}
+
+fn ack_page(status: StatusCode, ctx: minijinja::Value) -> Response {
+    match render("ack.html", ctx) {
+        Ok(html) => (status, html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /ack/{token}`: shows what the link would do and changes nothing (mail scanners open links).
+pub(super) async fn ack_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let claims = match state.mail.signer.verify(&token, "ack", Utc::now().timestamp()) {
+        Ok(c) => c,
+        Err(e) => return Ok(ack_page(StatusCode::GONE, context! { error => e.to_string() })),
+    };
+    let i = state
+        .store
+        .incident(&claims.i)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok(ack_page(
+        StatusCode::OK,
+        context! { title => i.title, status => i.status, recipient => claims.r },
+    ))
+}
+
+/// `POST /ack/{token}`: acknowledges the incident once; a used, expired or forged link is refused.
+pub(super) async fn ack(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
+    let now = Utc::now();
+    let claims = match state.mail.signer.verify(&token, "ack", now.timestamp()) {
+        Ok(c) => c,
+        Err(e) => return Ok(ack_page(StatusCode::GONE, context! { error => e.to_string() })),
+    };
+    let at = ts(now);
+    let mut tx = state.store.begin().await?;
+    if !tx.use_link(&sha256_hex(token.as_bytes()), &at).await? {
+        return Ok(ack_page(
+            StatusCode::GONE,
+            context! { error => "Tautan ini sudah dipakai." },
+        ));
+    }
+    let status = tx
+        .incident_status(&claims.i)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    if status != "new" {
+        return Ok(ack_page(
+            StatusCode::CONFLICT,
+            context! { error => format!("Insiden ini sudah berstatus {status}; tidak perlu diakui lagi.") },
+        ));
+    }
+    tx.set_incident_status(&claims.i, "acknowledged", &at).await?;
+    tx.stamp_acknowledged(&claims.i, &at).await?;
+    let detail = serde_json::json!({ "from": "new", "to": "acknowledged", "via": "mail_link" });
+    tx.add_event(&claims.i, &at, &claims.r, "status_changed", &detail.to_string())
+        .await?;
+    tx.commit().await?;
+    let i = state
+        .store
+        .incident(&claims.i)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok(ack_page(
+        StatusCode::OK,
+        context! { done => true, title => i.title, recipient => claims.r, at => wib(&at), incident_id => i.id },
+    ))
 }

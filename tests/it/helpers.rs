@@ -44,6 +44,8 @@ pub struct Options {
     pub smtp_port: Option<u16>,
     pub extra_env: Vec<(&'static str, String)>,
     pub data_dir: Option<tempfile::TempDir>,
+    /// A TOML config merged over the defaults.
+    pub config_toml: Option<String>,
 }
 
 pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
@@ -65,7 +67,7 @@ pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
     for (k, v) in &opts.extra_env {
         env.insert(k.to_string(), v.clone());
     }
-    Settings::from_parts(None, &env).expect("test settings")
+    Settings::from_parts(opts.config_toml.as_deref().map(|t| ("test.toml", t)), &env).expect("test settings")
 }
 
 pub async fn spawn_app(mut opts: Options) -> TestApp {

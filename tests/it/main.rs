@@ -3,6 +3,7 @@
 
 mod clarifications;
 mod cli;
+mod escalation;
 mod helpers;
 mod intake;
 mod pipeline;

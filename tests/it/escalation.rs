@@ -1,0 +1,162 @@
+//! Acknowledge links and escalation, against a real SMTP server process.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tanggap::domain::Role;
+
+use crate::helpers::{require_model, spawn_app, Options, SmtpSink, TestApp};
+
+const TSUNAMI: &str =
+    "AWAS!!! Info dari grup sebelah: BMKG bilang malam ini jam 11 akan ada gempa besar dan \
+    tsunami setinggi 10 meter di pesisir Kalianda akibat Anak Krakatau meletus. Segera mengungsi, SEBARKAN!!";
+
+async fn open_incident(app: &TestApp) -> String {
+    let item =
+        json!({"source": "whatsapp", "external_id": "esc-1", "text": TSUNAMI, "region": "Lampung Selatan"});
+    let (status, body) = app.post_mentions(item.to_string(), "application/json").await;
+    assert_eq!(status, 201, "{body}");
+    let m = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    m["incident_id"].as_str().expect("an incident").to_string()
+}
+
+fn ack_link(mail: &Value) -> String {
+    let text = mail["text"].as_str().unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Akui dengan satu klik: "))
+        .expect("ack link in mail");
+    line.trim_start_matches("Akui dengan satu klik: ")
+        .trim()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_ack_link_shows_a_page_and_only_the_post_acknowledges_once() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        ..Default::default()
+    })
+    .await;
+    let incident = open_incident(&app).await;
+    let mails = smtp.wait_for(1).await;
+    let link = ack_link(&mails[0]);
+    assert!(link.starts_with(&format!("{}/ack/", app.base)), "{link}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // A mail scanner opening the link changes nothing.
+    for _ in 0..2 {
+        let r = client.get(&link).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Akui insiden?"));
+    }
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    assert_eq!(inc["status"], "new");
+
+    let r = client.post(&link).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Insiden diakui"));
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    assert_eq!(inc["status"], "acknowledged");
+    assert!(inc["acknowledged_at"].is_string());
+    let recipient = mails[0]["rcpt_to"][0].as_str().unwrap();
+    let ack = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "status_changed")
+        .unwrap();
+    assert_eq!(ack["actor"], recipient, "{ack}");
+
+    // Reused or forged links are refused.
+    assert_eq!(client.post(&link).send().await.unwrap().status(), 410);
+    let mut forged = link.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(client.get(&forged).send().await.unwrap().status(), 410);
+    assert_eq!(client.post(&forged).send().await.unwrap().status(), 410);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unacknowledged_incidents_escalate_along_the_chain_in_one_thread() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let config = "[escalation]\ncritical_seconds = 1\nhigh_seconds = 1\nmedium_seconds = 1\nlow_seconds = 1\nrounds = 1\n";
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        config_toml: Some(config.into()),
+        ..Default::default()
+    })
+    .await;
+    let incident = open_incident(&app).await;
+    // trc-kebencanaan: two on-call people, then the lead; one round.
+    let mails = smtp.wait_for(3).await;
+    let to: Vec<&str> = mails.iter().map(|m| m["rcpt_to"][0].as_str().unwrap()).collect();
+    assert_eq!(to.len(), 3);
+    assert!(
+        to[0] != to[1] && to[0].starts_with("piket.bencana") && to[1].starts_with("piket.bencana"),
+        "{to:?}"
+    );
+    assert!(to[2].starts_with("kabid.ikp"), "the lead ends the chain: {to:?}");
+    let root = format!("<{incident}@127.0.0.1>");
+    assert_eq!(mails[0]["headers"]["Message-ID"], root.as_str());
+    for m in &mails[1..] {
+        assert_eq!(m["headers"]["In-Reply-To"], root.as_str(), "{m}");
+        assert_eq!(m["headers"]["References"], root.as_str());
+        assert!(m["headers"]["Subject"].as_str().unwrap().contains("ESKALASI"));
+        assert_ne!(m["headers"]["Message-ID"], root.as_str());
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(smtp.messages().len(), 3, "the number of repeats is bounded");
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    let kinds: Vec<&str> = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "escalated").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"escalation_exhausted"), "{kinds:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn acknowledging_stops_escalation() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let config =
+        "[escalation]\ncritical_seconds = 2\nhigh_seconds = 2\nmedium_seconds = 2\nlow_seconds = 2\n";
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        config_toml: Some(config.into()),
+        ..Default::default()
+    })
+    .await;
+    let incident = open_incident(&app).await;
+    let responder = app.token(Role::Responder).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/transitions"),
+            &responder,
+            Some(json!({"to": "acknowledged"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(smtp.messages().len(), 1, "no escalation after an acknowledgement");
+    app.stop().await;
+}
