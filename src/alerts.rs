@@ -379,16 +379,87 @@ pub async fn run_escalation(
     shutdown: tokio_util_shim::Shutdown,
 ) {
     loop {
-        match escalate_due(&store, &settings, &mail).await {
+        let queued = async {
+            let a = escalate_due(&store, &settings, &mail).await?;
+            let b = check_sla(&store, &settings, &mail).await?;
+            anyhow::Ok(a + b)
+        };
+        match queued.await {
             Ok(n) if n > 0 => mail_notify.notify_one(),
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %format!("{e:#}"), "escalation failed; will retry"),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "escalation or SLA check failed; will retry")
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(StdDuration::from_millis(500)) => {}
             _ = shutdown.wait() => return,
         }
     }
+}
+
+/// Marks SLA breaches (once per clock) and mails the team lead in the incident's thread.
+pub async fn check_sla(store: &Store, settings: &Settings, mail: &MailContext) -> anyhow::Result<usize> {
+    let now = Utc::now();
+    let at = ts(now);
+    let mut queued = 0;
+    for b in store.due_breaches(&at).await? {
+        let mut tx = store.begin().await?;
+        if !tx.mark_breach(&b.id, &b.clock, &at).await? {
+            continue;
+        }
+        let what = if b.clock == "ack" {
+            "belum diakui"
+        } else {
+            "belum ada klarifikasi yang disetujui"
+        };
+        let detail = serde_json::json!({ "clock": b.clock, "due_at": b.due_at });
+        tx.add_event(&b.id, &at, "system", "sla_breached", &detail.to_string())
+            .await?;
+        if let Some(team) = settings.team(&b.team) {
+            let domain = mail_domain(&mail.base_url);
+            let link = format!("{}/incidents/{}", mail.base_url.trim_end_matches('/'), b.id);
+            let text = format!(
+                "SLA terlewati: insiden [{}] {} {what} sampai batas {} WIB.\n\nBuka insiden: {link}\n",
+                b.severity.to_uppercase(),
+                b.title,
+                parse_ts(&b.due_at)
+                    .map(|t| t
+                        .with_timezone(&chrono_tz::Asia::Jakarta)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string())
+                    .unwrap_or_default(),
+            );
+            let html = format!(
+                "<p>{}</p><p><a href=\"{}\">Buka insiden</a></p>",
+                crate::index::escape_html(text.lines().next().unwrap_or_default()),
+                crate::index::escape_html(&link)
+            );
+            let m = NewMail {
+                incident_id: Some(b.id.clone()),
+                kind: format!("sla_{}", b.clock),
+                recipient: team.lead.clone(),
+                subject: format!(
+                    "Re: [Tanggap][{}] SLA terlewati: {}",
+                    b.severity.to_uppercase(),
+                    b.title
+                ),
+                body_text: text,
+                body_html: html,
+                message_id: format!(
+                    "{}.sla-{}.{}@{domain}",
+                    b.id,
+                    b.clock,
+                    uuid::Uuid::now_v7().simple()
+                ),
+                thread_root: Some(thread_id(&b.id, &domain)),
+            };
+            tx.enqueue_mail(&m, &at).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
 }
 
 /// Escalates every due incident once; returns how many mails were queued.

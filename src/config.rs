@@ -73,8 +73,39 @@ pub struct Settings {
     pub organisation: Organisation,
     /// Escalation of unacknowledged incidents.
     pub escalation: EscalationSettings,
+    /// SLA clocks.
+    pub sla: SlaSettings,
     /// Key that signs acknowledge links; generated into the data folder when unset.
     pub secret_key: Option<Secret>,
+}
+
+/// SLA clocks per severity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSettings {
+    /// Seconds to acknowledge: critical, high, medium, low.
+    pub ack_seconds: [i64; 4],
+    /// Seconds to the first approved clarification: critical, high, medium, low.
+    pub clarify_seconds: [i64; 4],
+}
+
+impl SlaSettings {
+    fn slot(s: Severity) -> usize {
+        match s {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+        }
+    }
+    /// Time allowed to acknowledge.
+    pub fn ack(&self, s: Severity) -> chrono::Duration {
+        chrono::Duration::seconds(self.ack_seconds[Self::slot(s)])
+    }
+    /// Time allowed to the first approved clarification.
+    pub fn clarify(&self, s: Severity) -> chrono::Duration {
+        chrono::Duration::seconds(self.clarify_seconds[Self::slot(s)])
+    }
 }
 
 /// Escalation waits and limits.
@@ -234,6 +265,7 @@ struct FileConfig {
     alerts: AlertSettings,
     organisation: Organisation,
     escalation: EscalationSettings,
+    sla: SlaSettings,
     teams: Vec<Team>,
     routing: Vec<RoutingRule>,
     routing_default: RoutingDefault,
@@ -374,6 +406,7 @@ impl Settings {
             default_team: cfg.routing_default.team,
             organisation: cfg.organisation,
             escalation: cfg.escalation,
+            sla: cfg.sla,
             secret_key: get("TANGGAP_SECRET_KEY").map(Secret::new),
         };
         settings.validate()?;

@@ -141,16 +141,6 @@ impl Severity {
             Severity::Critical => "critical",
         }
     }
-
-    /// Minutes allowed until acknowledgement (SPEC §5 defaults).
-    pub fn ack_sla_minutes(self) -> i64 {
-        match self {
-            Severity::Critical => 15,
-            Severity::High => 30,
-            Severity::Medium => 120,
-            Severity::Low => 480,
-        }
-    }
 }
 
 impl FromStr for Severity {

@@ -168,7 +168,8 @@ pub async fn place(
         centroid: embedding_bytes(&c.embedding),
         first_seen_at: first_seen,
         opened_at: at.clone(),
-        ack_due_at: ts(now + Duration::minutes(sev.ack_sla_minutes())),
+        ack_due_at: ts(now + settings.sla.ack(sev)),
+        clarify_due_at: ts(now + settings.sla.clarify(sev)),
         escalation_chain: serde_json::to_string(&chain)?,
         next_escalation_at: alert.then(|| ts(now + settings.escalation.wait(sev))),
     };

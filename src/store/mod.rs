@@ -238,6 +238,14 @@ pub struct IncidentRow {
     pub acknowledged_at: Option<String>,
     /// Last change.
     pub updated_at: String,
+    /// First approved clarification due.
+    pub clarify_due_at: Option<String>,
+    /// When the acknowledgement SLA was breached.
+    pub ack_breached_at: Option<String>,
+    /// When the clarification SLA was breached.
+    pub clarify_breached_at: Option<String>,
+    /// First approved clarification.
+    pub first_clarified_at: Option<String>,
 }
 
 /// An open incident that a new mention might join.
@@ -351,6 +359,8 @@ pub struct NewIncident {
     pub opened_at: String,
     /// Ack due.
     pub ack_due_at: String,
+    /// First approved clarification due.
+    pub clarify_due_at: String,
     /// Escalation chain JSON (recipients in order).
     pub escalation_chain: String,
     /// When to escalate if still unacknowledged.
@@ -559,4 +569,21 @@ pub struct SessionRow {
     pub role: String,
     /// CSRF token of the session.
     pub csrf_token: String,
+}
+
+/// An incident whose SLA clock just ran out.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BreachRow {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Team.
+    pub team: String,
+    /// `ack` or `clarify`.
+    pub clock: String,
+    /// The due time that passed.
+    pub due_at: String,
 }

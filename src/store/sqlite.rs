@@ -26,7 +26,8 @@ const MENTION_COLUMNS: &str = "seq, id, source, external_id, url, author_handle,
 
 const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, max_scores, team, \
     region, source, playbook_id, playbook_version, sample_text, mention_count, first_seen_at, \
-    opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at";
+    opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at, clarify_due_at, ack_breached_at, \
+    clarify_breached_at, first_clarified_at";
 
 impl Store {
     /// Opens (creating if needed) the database and applies the embedded migrations.
@@ -428,8 +429,8 @@ impl StoreTx {
         sqlx::query(
             "INSERT INTO incidents (id, title, status, severity, top_label, labels, max_scores, team, region, \
              source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
-             opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at) \
-             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
+             opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at, clarify_due_at) \
+             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&i.id)
         .bind(&i.title)
@@ -451,6 +452,7 @@ impl StoreTx {
         .bind(&i.opened_at)
         .bind(&i.escalation_chain)
         .bind(&i.next_escalation_at)
+        .bind(&i.clarify_due_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -574,6 +576,26 @@ impl StoreTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    /// Stamps the first approved clarification.
+    pub async fn stamp_clarified(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks an SLA breach once; false when it was already marked.
+    pub async fn mark_breach(&mut self, id: &str, clock: &str, at: &str) -> anyhow::Result<bool> {
+        let sql = match clock {
+            "ack" => "UPDATE incidents SET ack_breached_at = ? WHERE id = ? AND ack_breached_at IS NULL",
+            _ => "UPDATE incidents SET clarify_breached_at = ? WHERE id = ? AND clarify_breached_at IS NULL",
+        };
+        let done = sqlx::query(sql).bind(at).bind(id).execute(&mut *self.tx).await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Stamps the first acknowledgement and stops escalation.
@@ -990,6 +1012,24 @@ impl Store {
             "SELECT id FROM incidents WHERE status = 'new' AND next_escalation_at IS NOT NULL \
              AND next_escalation_at <= ? ORDER BY next_escalation_at LIMIT 100",
         )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+impl Store {
+    /// Incidents whose acknowledgement or clarification clock ran out and is not yet marked.
+    pub async fn due_breaches(&self, now: &str) -> anyhow::Result<Vec<BreachRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, title, severity, team, 'ack' AS clock, ack_due_at AS due_at FROM incidents \
+             WHERE status = 'new' AND ack_breached_at IS NULL AND ack_due_at <= ? \
+             UNION ALL \
+             SELECT id, title, severity, team, 'clarify', clarify_due_at FROM incidents \
+             WHERE status NOT IN ('clarified','resolved','dismissed') AND first_clarified_at IS NULL \
+             AND clarify_breached_at IS NULL AND clarify_due_at IS NOT NULL AND clarify_due_at <= ? LIMIT 200",
+        )
+        .bind(now)
         .bind(now)
         .fetch_all(&self.pool)
         .await?)

@@ -301,6 +301,11 @@ pub(crate) fn incident_filter(
     })
 }
 
+fn secs(from: Option<&str>, to: Option<&str>) -> Option<i64> {
+    let (a, b) = (crate::store::parse_ts(from?)?, crate::store::parse_ts(to?)?);
+    Some((b - a).num_seconds().max(0))
+}
+
 /// The API view of an incident (without mentions).
 pub(crate) fn incident_json(i: &IncidentRow) -> Value {
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
@@ -312,6 +317,16 @@ pub(crate) fn incident_json(i: &IncidentRow) -> Value {
         "mention_count": i.mention_count, "first_seen_at": i.first_seen_at, "opened_at": i.opened_at,
         "last_mention_at": i.last_mention_at, "ack_due_at": i.ack_due_at, "acknowledged_at": i.acknowledged_at,
         "updated_at": i.updated_at,
+        "sla": {
+            "ack_due_at": i.ack_due_at, "ack_breached_at": i.ack_breached_at,
+            "clarify_due_at": i.clarify_due_at, "clarify_breached_at": i.clarify_breached_at,
+        },
+        "first_clarified_at": i.first_clarified_at,
+        "durations_seconds": {
+            "to_detect": secs(Some(&i.first_seen_at), Some(&i.opened_at)),
+            "to_acknowledge": secs(Some(&i.opened_at), i.acknowledged_at.as_deref()),
+            "to_first_clarification": secs(Some(&i.opened_at), i.first_clarified_at.as_deref()),
+        },
     })
 }
 

@@ -446,6 +446,7 @@ async fn act(
     .await?;
     move_incident(&mut tx, &incident, incident_to, &at).await?;
     if action == Action::Approve {
+        tx.stamp_clarified(&c.incident_id, &at).await?;
         let values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
         let claim = values
             .get("klaim")

@@ -129,6 +129,7 @@ pub(super) async fn queue(
                 labels => serde_json::from_str::<Vec<String>>(&i.labels).unwrap_or_default(),
                 playbook => i.playbook_id, ack_due => wib(&i.ack_due_at),
                 checklist => format!("{done}/{total}"),
+                breached => i.ack_breached_at.is_some() || i.clarify_breached_at.is_some(),
             }
         });
     }

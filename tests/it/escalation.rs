@@ -160,3 +160,55 @@ async fn acknowledging_stops_escalation() {
     assert_eq!(smtp.messages().len(), 1, "no escalation after an acknowledgement");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn sla_breaches_are_marked_once_and_mailed_to_the_lead() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let config = "[sla]\nack_seconds = [1, 1, 1, 1]\nclarify_seconds = [2, 2, 2, 2]\n\
+                  [escalation]\ncritical_seconds = 3600\nhigh_seconds = 3600\nmedium_seconds = 3600\nlow_seconds = 3600\n";
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        config_toml: Some(config.into()),
+        ..Default::default()
+    })
+    .await;
+    let incident = open_incident(&app).await;
+    let mails = smtp.wait_for(3).await;
+    let sla: Vec<&Value> = mails
+        .iter()
+        .filter(|m| {
+            m["headers"]["Subject"]
+                .as_str()
+                .unwrap()
+                .contains("SLA terlewati")
+        })
+        .collect();
+    assert_eq!(sla.len(), 2, "one mail per clock");
+    for m in &sla {
+        assert!(
+            m["rcpt_to"][0].as_str().unwrap().starts_with("kabid.ikp"),
+            "to the lead: {m}"
+        );
+        assert_eq!(m["headers"]["In-Reply-To"], format!("<{incident}@127.0.0.1>"));
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(smtp.messages().len(), 3, "breaches alert once");
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    assert!(
+        inc["sla"]["ack_breached_at"].is_string() && inc["sla"]["clarify_breached_at"].is_string(),
+        "{inc}"
+    );
+    assert!(inc["durations_seconds"]["to_detect"].is_i64());
+    assert!(inc["durations_seconds"]["to_acknowledge"].is_null());
+    let breaches = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sla_breached")
+        .count();
+    assert_eq!(breaches, 2);
+    let (_, queue) = app.page("/").await;
+    assert!(queue.contains("⚠ SLA"), "breach marked in the queue");
+    app.stop().await;
+}
