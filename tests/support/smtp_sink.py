@@ -6,6 +6,7 @@ import email.policy
 import json
 import os
 import signal
+import time
 import sys
 
 from aiosmtpd.controller import Controller
@@ -28,6 +29,7 @@ class Sink:
         text = msg.get_body(preferencelist=("plain",))
         html = msg.get_body(preferencelist=("html",))
         decoded = {
+            "received_at": time.time(),
             "rcpt_to": envelope.rcpt_tos,
             "headers": {k: str(v) for k, v in msg.items()},
             "text": text.get_content() if text else "",
