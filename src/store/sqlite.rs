@@ -1035,3 +1035,23 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Mentions of an incident seen in `[from, to)` (by posted time, else capture time).
+    pub async fn incident_mentions_between(
+        &self,
+        incident_id: &str,
+        from: &str,
+        to: &str,
+    ) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mentions WHERE incident_id = ? \
+             AND COALESCE(posted_at, captured_at) >= ? AND COALESCE(posted_at, captured_at) < ?",
+        )
+        .bind(incident_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}

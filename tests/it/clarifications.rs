@@ -349,6 +349,16 @@ async fn draft_submit_return_resubmit_approve_copy() {
     // The incident's timeline has every step and the incident is clarified.
     let (_, inc) = app.get(&format!("/api/v1/incidents/{iid}")).await;
     assert_eq!(inc["status"], "clarified");
+    assert!(
+        inc["durations_seconds"]["to_first_clarification"].is_i64(),
+        "{inc}"
+    );
+    assert_eq!(
+        inc["clarification_effect"]["before_per_hour"].as_f64(),
+        Some(1.0 / 6.0),
+        "one mention in the 6 h before"
+    );
+    assert_eq!(inc["clarification_effect"]["after_per_hour"].as_f64(), Some(0.0));
     let timeline: Vec<&str> = inc["timeline"]
         .as_array()
         .unwrap()
