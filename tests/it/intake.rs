@@ -239,3 +239,37 @@ async fn tokens_are_required_and_roles_checked() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn without_model_files_the_service_still_stores_and_says_what_is_missing() {
+    let models = tempfile::tempdir().unwrap();
+    let app = spawn_app(Options {
+        extra_env: vec![("TANGGAP_MODELS_DIR", models.path().display().to_string())],
+        ..Default::default()
+    })
+    .await;
+    let r = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let ready: Value = r.json().await.unwrap();
+    assert_eq!(ready["model"], false);
+    assert!(
+        ready["model_problem"].as_str().unwrap().contains("tanggap train"),
+        "{ready}"
+    );
+    let (status, _) = app
+        .post_mentions(
+            mention("m1", "Jembatan putus di Way Kanan").to_string(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(status, 201, "intake keeps working");
+    app.wait_search("jembatan", 1).await;
+    let (_, page) = app.page("/").await;
+    assert!(page.contains("Model belum siap"), "the queue says so");
+    app.stop().await;
+}
