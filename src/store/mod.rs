@@ -246,6 +246,10 @@ pub struct IncidentRow {
     pub clarify_breached_at: Option<String>,
     /// First approved clarification.
     pub first_clarified_at: Option<String>,
+    /// The responder's verdict.
+    pub verdict: Option<String>,
+    /// Who works it.
+    pub assignee: Option<String>,
 }
 
 /// An open incident that a new mention might join.

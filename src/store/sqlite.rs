@@ -27,7 +27,7 @@ const MENTION_COLUMNS: &str = "seq, id, source, external_id, url, author_handle,
 const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, max_scores, team, \
     region, source, playbook_id, playbook_version, sample_text, mention_count, first_seen_at, \
     opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at, clarify_due_at, ack_breached_at, \
-    clarify_breached_at, first_clarified_at";
+    clarify_breached_at, first_clarified_at, verdict, assignee";
 
 impl Store {
     /// Opens (creating if needed) the database and applies the embedded migrations.
@@ -578,6 +578,49 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Sets the verdict and/or assignee (None leaves a field as it is).
+    pub async fn set_triage(
+        &mut self,
+        id: &str,
+        verdict: Option<&str>,
+        assignee: Option<&str>,
+        at: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE incidents SET verdict = COALESCE(?, verdict), assignee = COALESCE(?, assignee), updated_at = ? WHERE id = ?",
+        )
+        .bind(verdict)
+        .bind(assignee)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps a triage decision as a labelled example for retraining.
+    pub async fn add_feedback(
+        &mut self,
+        incident_id: &str,
+        decision: &str,
+        reason: Option<&str>,
+        actor: &str,
+        at: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO feedback (incident_id, decision, labels, reason, actor, at) \
+             SELECT id, ?, labels, ?, ?, ? FROM incidents WHERE id = ?",
+        )
+        .bind(decision)
+        .bind(reason)
+        .bind(actor)
+        .bind(at)
+        .bind(incident_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// Stamps the first approved clarification.
     pub async fn stamp_clarified(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")
@@ -1052,6 +1095,21 @@ impl Store {
         .bind(from)
         .bind(to)
         .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+impl Store {
+    /// Triage decisions of an incident: (decision, labels JSON, reason, actor).
+    pub async fn feedback(
+        &self,
+        incident_id: &str,
+    ) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT decision, labels, reason, actor FROM feedback WHERE incident_id = ? ORDER BY id",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.pool)
         .await?)
     }
 }

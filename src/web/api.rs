@@ -353,6 +353,7 @@ pub(crate) fn incident_json(i: &IncidentRow) -> Value {
             "clarify_due_at": i.clarify_due_at, "clarify_breached_at": i.clarify_breached_at,
         },
         "first_clarified_at": i.first_clarified_at,
+        "verdict": i.verdict, "assignee": i.assignee,
         "durations_seconds": {
             "to_detect": secs(Some(&i.first_seen_at), Some(&i.opened_at)),
             "to_acknowledge": secs(Some(&i.opened_at), i.acknowledged_at.as_deref()),
@@ -483,9 +484,96 @@ pub(super) async fn transition(
     if to == IncidentStatus::Acknowledged {
         tx.stamp_acknowledged(&id, &at).await?;
     }
+    if to == IncidentStatus::Dismissed {
+        tx.add_feedback(&id, "dismissed", reason.as_deref(), &caller.name, &at)
+            .await?;
+    }
     let detail = json!({ "from": from.code(), "to": to.code(), "reason": reason });
     tx.add_event(&id, &at, &caller.name, "status_changed", &detail.to_string())
         .await?;
+    tx.commit().await?;
+    let i = state
+        .store
+        .incident(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok(Json(incident_json(&i)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TriageReq {
+    #[serde(default)]
+    verdict: Option<String>,
+    #[serde(default)]
+    assignee: Option<String>,
+}
+
+/// `PATCH /api/v1/incidents/{id}`: set the verdict and/or the assignee. A verdict other than
+/// `belum_terverifikasi` is kept as a confirmed triage decision for retraining.
+pub(super) async fn triage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::error::AppJson(req): crate::error::AppJson<TriageReq>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    let bad = |field: &str, message: &str| {
+        AppError::Validation(vec![crate::error::FieldError {
+            index: None,
+            field: field.into(),
+            message: message.into(),
+        }])
+    };
+    let verdict = match req.verdict.as_deref() {
+        Some(v) => Some(
+            serde_json::from_value::<crate::clarifications::Verdict>(json!(v))
+                .map_err(|_| bad("verdict", "must be one of hoaks, disinformasi, misinformasi, salah, penipuan, fakta, belum_terverifikasi"))
+                .map(|_| v.to_string())?,
+        ),
+        None => None,
+    };
+    let assignee = req.assignee.map(|a| a.trim().to_string());
+    if assignee
+        .as_deref()
+        .is_some_and(|a| a.is_empty() || a.chars().count() > 64)
+    {
+        return Err(bad("assignee", "must be 1–64 characters"));
+    }
+    if verdict.is_none() && assignee.is_none() {
+        return Err(bad("verdict", "give a verdict and/or an assignee"));
+    }
+    let at = crate::store::ts(chrono::Utc::now());
+    let mut tx = state.store.begin().await?;
+    tx.incident_status(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    tx.set_triage(&id, verdict.as_deref(), assignee.as_deref(), &at)
+        .await?;
+    if let Some(v) = &verdict {
+        tx.add_event(
+            &id,
+            &at,
+            &caller.name,
+            "verdict_set",
+            &json!({ "verdict": v }).to_string(),
+        )
+        .await?;
+        if v != "belum_terverifikasi" {
+            tx.add_feedback(&id, "confirmed", Some(v), &caller.name, &at)
+                .await?;
+        }
+    }
+    if let Some(a) = &assignee {
+        tx.add_event(
+            &id,
+            &at,
+            &caller.name,
+            "assigned",
+            &json!({ "assignee": a }).to_string(),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let i = state
         .store

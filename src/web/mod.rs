@@ -74,7 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mentions/{id}", get(api::get_mention))
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/incidents", get(api::list_incidents))
-        .route("/api/v1/incidents/{id}", get(api::get_incident))
+        .route(
+            "/api/v1/incidents/{id}",
+            get(api::get_incident).patch(api::triage),
+        )
         .route("/api/v1/incidents/{id}/transitions", post(api::transition))
         .route(
             "/api/v1/incidents/{id}/clarifications",

@@ -609,3 +609,47 @@ async fn incident_transitions_are_checked() {
     assert_eq!(changes[1]["detail"]["reason"], "bukan penipuan, pesan candaan");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn verdicts_assignments_and_dismissals_are_recorded_as_feedback() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let responder = app.token(Role::Responder).await;
+    let incident = scam_incident(&app).await;
+    let iid = incident["id"].as_str().unwrap();
+    let path = format!("/api/v1/incidents/{iid}");
+    let (status, err) = app
+        .call("PATCH", &path, &responder, Some(json!({"verdict": "bohong"})))
+        .await;
+    assert_eq!(
+        (status, err["error"]["details"][0]["field"].as_str()),
+        (422, Some("verdict"))
+    );
+    let (status, inc) = app
+        .call(
+            "PATCH",
+            &path,
+            &responder,
+            Some(json!({"verdict": "penipuan", "assignee": "budi"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{inc}");
+    assert_eq!(
+        (inc["verdict"].as_str(), inc["assignee"].as_str()),
+        (Some("penipuan"), Some("budi"))
+    );
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("{path}/transitions"),
+            &responder,
+            Some(json!({"to": "dismissed", "reason": "salah deteksi"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let feedback = app.store.feedback(iid).await.unwrap();
+    let decisions: Vec<&str> = feedback.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(decisions, ["confirmed", "dismissed"]);
+    assert!(feedback[1].1.contains("scam") && feedback[1].2.as_deref() == Some("salah deteksi"));
+    app.stop().await;
+}

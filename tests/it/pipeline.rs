@@ -245,3 +245,30 @@ async fn the_index_catches_up_after_a_crash() {
     assert_eq!(status, 200, "{ready}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_burst_of_500_chain_message_copies_is_one_incident() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let items: Vec<Value> = (0..500)
+        .map(|n| {
+            let text = if n % 3 == 0 {
+                format!("Fwd: {TSUNAMI}")
+            } else {
+                TSUNAMI.to_string()
+            };
+            json!({"source": "whatsapp", "external_id": format!("chain-{n}"), "text": text})
+        })
+        .collect();
+    let (status, body) = app
+        .post_mentions(Value::Array(items).to_string(), "application/json")
+        .await;
+    assert_eq!((status, body["accepted"].as_u64()), (201, Some(500)), "{body}");
+    let last = body["items"][499]["id"].as_str().unwrap().to_string();
+    app.wait_classified(&last).await;
+    let (_, list) = app.get("/api/v1/incidents").await;
+    let incidents = list["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{list}");
+    assert_eq!(incidents[0]["mention_count"], 500);
+    app.stop().await;
+}
