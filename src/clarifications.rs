@@ -32,6 +32,35 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// All verdicts.
+    pub const ALL: [Verdict; 7] = [
+        Verdict::Hoaks,
+        Verdict::Disinformasi,
+        Verdict::Misinformasi,
+        Verdict::Salah,
+        Verdict::Penipuan,
+        Verdict::Fakta,
+        Verdict::BelumTerverifikasi,
+    ];
+
+    /// The code used in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Hoaks => "hoaks",
+            Verdict::Disinformasi => "disinformasi",
+            Verdict::Misinformasi => "misinformasi",
+            Verdict::Salah => "salah",
+            Verdict::Penipuan => "penipuan",
+            Verdict::Fakta => "fakta",
+            Verdict::BelumTerverifikasi => "belum_terverifikasi",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.code() == s)
+    }
+
     /// The tag fact-checkers put in the title.
     pub fn tag(self) -> &'static str {
         match self {

@@ -75,6 +75,15 @@ impl From<sqlx::Error> for AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError {
+            index: None,
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
     /// Shorthand for a bad request with a code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         AppError::BadRequest {

@@ -187,11 +187,7 @@ pub(super) async fn search(
     caller.require_read()?;
     let q = p.q.unwrap_or_default();
     if q.trim().is_empty() {
-        return Err(AppError::Validation(vec![crate::error::FieldError {
-            index: None,
-            field: "q".into(),
-            message: "is required".into(),
-        }]));
+        return Err(AppError::field("q", "is required"));
     }
     if q.chars().count() > 1000 {
         return Err(AppError::bad_request(
@@ -453,23 +449,16 @@ pub(super) async fn transition(
     crate::error::AppJson(req): crate::error::AppJson<TransitionReq>,
 ) -> AppResult<Json<Value>> {
     caller.require_responder()?;
-    let to: IncidentStatus = req.to.parse().map_err(|_| {
-        AppError::Validation(vec![crate::error::FieldError {
-            index: None,
-            field: "to".into(),
-            message: format!("unknown status {:?}", req.to),
-        }])
-    })?;
+    let to: IncidentStatus = req
+        .to
+        .parse()
+        .map_err(|_| AppError::field("to", format!("unknown status {:?}", req.to)))?;
     let reason = req
         .reason
         .map(|r| r.trim().chars().take(2000).collect::<String>())
         .filter(|r| !r.is_empty());
     if to == IncidentStatus::Dismissed && reason.is_none() {
-        return Err(AppError::Validation(vec![crate::error::FieldError {
-            index: None,
-            field: "reason".into(),
-            message: "say why the incident is dismissed".into(),
-        }]));
+        return Err(AppError::field("reason", "say why the incident is dismissed"));
     }
     let mut tx = state.store.begin().await?;
     let from: IncidentStatus = tx
@@ -518,21 +507,8 @@ pub(super) async fn triage(
     crate::error::AppJson(req): crate::error::AppJson<TriageReq>,
 ) -> AppResult<Json<Value>> {
     caller.require_responder()?;
-    let bad = |field: &str, message: &str| {
-        AppError::Validation(vec![crate::error::FieldError {
-            index: None,
-            field: field.into(),
-            message: message.into(),
-        }])
-    };
-    let verdict = match req.verdict.as_deref() {
-        Some(v) => Some(
-            serde_json::from_value::<crate::clarifications::Verdict>(json!(v))
-                .map_err(|_| bad("verdict", "must be one of hoaks, disinformasi, misinformasi, salah, penipuan, fakta, belum_terverifikasi"))
-                .map(|_| v.to_string())?,
-        ),
-        None => None,
-    };
+    let bad = |field: &str, message: &str| AppError::field(field, message);
+    let verdict = super::clarify::parse_verdict(req.verdict.as_deref())?.map(|v| v.code().to_string());
     let assignee = req.assignee.map(|a| a.trim().to_string());
     if assignee
         .as_deref()

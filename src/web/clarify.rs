@@ -19,11 +19,7 @@ use crate::error::{AppError, AppJson, AppQuery, AppResult, FieldError};
 use crate::store::{ts, ClarificationFilter, ClarificationRow, IncidentRow, StoreTx};
 
 fn field(field: &str, message: impl Into<String>) -> AppError {
-    AppError::Validation(vec![FieldError {
-        index: None,
-        field: field.into(),
-        message: message.into(),
-    }])
+    AppError::field(field, message)
 }
 
 fn flow_error(e: FlowError) -> AppError {
@@ -55,10 +51,12 @@ async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
         .ok_or(AppError::NotFound("incident"))
 }
 
-fn parse_verdict(v: Option<&str>) -> AppResult<Option<Verdict>> {
+/// Parses an optional verdict, naming the field when it is unknown.
+pub(crate) fn parse_verdict(v: Option<&str>) -> AppResult<Option<Verdict>> {
     v.map(|v| {
-        serde_json::from_value::<Verdict>(json!(v)).map_err(|_| {
-            field("verdict", "must be one of hoaks, disinformasi, misinformasi, salah, penipuan, fakta, belum_terverifikasi")
+        Verdict::parse(v).ok_or_else(|| {
+            let all: Vec<&str> = Verdict::ALL.iter().map(|v| v.code()).collect();
+            field("verdict", format!("must be one of {}", all.join(", ")))
         })
     })
     .transpose()
@@ -155,13 +153,7 @@ pub(super) async fn create_draft(
         playbook_version: playbook.version,
         channel: template.channel.clone(),
         lang: template.lang.clone(),
-        verdict: verdict.map(|v| {
-            serde_json::to_value(v)
-                .unwrap_or_default()
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }),
+        verdict: verdict.map(|v| v.code().to_string()),
         status: Status::Draft.code().into(),
         title,
         body,
@@ -318,9 +310,7 @@ pub(super) async fn edit_clarification(
         }
     }
     if let Some(v) = verdict {
-        c.verdict = serde_json::to_value(v)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string));
+        c.verdict = Some(v.code().to_string());
     }
     c.variables = serde_json::to_string(&values).map_err(anyhow::Error::from)?;
     c.revision += 1;
