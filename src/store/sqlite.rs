@@ -621,6 +621,83 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Moves mentions from one incident to another: all of them, or only `ids`. Returns how many.
+    pub async fn move_mentions(
+        &mut self,
+        from: &str,
+        to: &str,
+        ids: Option<&[String]>,
+    ) -> anyhow::Result<u64> {
+        let mut moved = 0;
+        match ids {
+            None => {
+                moved = sqlx::query("UPDATE mentions SET incident_id = ? WHERE incident_id = ?")
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *self.tx)
+                    .await?
+                    .rows_affected();
+            }
+            Some(ids) => {
+                for id in ids {
+                    moved +=
+                        sqlx::query("UPDATE mentions SET incident_id = ? WHERE incident_id = ? AND id = ?")
+                            .bind(to)
+                            .bind(from)
+                            .bind(id)
+                            .execute(&mut *self.tx)
+                            .await?
+                            .rows_affected();
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Recomputes an incident's mention count and first/last sighting from its mentions.
+    pub async fn recount_incident(&mut self, id: &str, at: &str) -> anyhow::Result<i64> {
+        sqlx::query(
+            "UPDATE incidents SET \
+               mention_count = (SELECT COUNT(*) FROM mentions WHERE incident_id = incidents.id), \
+               first_seen_at = COALESCE((SELECT MIN(COALESCE(posted_at, captured_at)) FROM mentions WHERE incident_id = incidents.id), first_seen_at), \
+               last_mention_at = COALESCE((SELECT MAX(captured_at) FROM mentions WHERE incident_id = incidents.id), last_mention_at), \
+               updated_at = ? WHERE id = ?",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT mention_count FROM incidents WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// A mention's text and embedding, read inside the transaction.
+    pub async fn mention_text_embedding(
+        &mut self,
+        id: &str,
+    ) -> anyhow::Result<Option<(String, Option<Vec<u8>>, Option<String>)>> {
+        Ok(
+            sqlx::query_as("SELECT text, embedding, incident_id FROM mentions WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Sets an incident's labels (JSON) after a merge.
+    pub async fn set_incident_labels(&mut self, id: &str, labels: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET labels = ? WHERE id = ?")
+            .bind(labels)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Stamps the first approved clarification.
     pub async fn stamp_clarified(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")

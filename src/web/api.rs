@@ -558,3 +558,178 @@ pub(super) async fn triage(
         .ok_or(AppError::NotFound("incident"))?;
     Ok(Json(incident_json(&i)))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MergeReq {
+    from: String,
+}
+
+/// `POST /api/v1/incidents/{id}/merge`: moves every mention of `from` into this incident and
+/// closes `from` (dismissed, "merged into …"); both timelines record it.
+pub(super) async fn merge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::error::AppJson(req): crate::error::AppJson<MergeReq>,
+) -> AppResult<Json<Value>> {
+    caller.require_responder()?;
+    if req.from == id {
+        return Err(AppError::field("from", "cannot merge an incident into itself"));
+    }
+    let (target, source) = (
+        state
+            .store
+            .incident(&id)
+            .await?
+            .ok_or(AppError::NotFound("incident"))?,
+        state
+            .store
+            .incident(&req.from)
+            .await?
+            .ok_or_else(|| AppError::field("from", "no such incident"))?,
+    );
+    for i in [&target, &source] {
+        let status: IncidentStatus = i
+            .status
+            .parse()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        if !status.is_open() {
+            return Err(AppError::Conflict(format!(
+                "incident {} is {}; only open incidents merge",
+                i.id, i.status
+            )));
+        }
+    }
+    let at = crate::store::ts(chrono::Utc::now());
+    let mut tx = state.store.begin().await?;
+    let moved = tx.move_mentions(&source.id, &target.id, None).await?;
+    let mut labels: Vec<Label> = serde_json::from_str(&target.labels).unwrap_or_default();
+    for l in serde_json::from_str::<Vec<Label>>(&source.labels).unwrap_or_default() {
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    tx.set_incident_labels(
+        &target.id,
+        &serde_json::to_string(&labels).map_err(anyhow::Error::from)?,
+    )
+    .await?;
+    tx.recount_incident(&target.id, &at).await?;
+    tx.recount_incident(&source.id, &at).await?;
+    tx.set_incident_status(&source.id, "dismissed", &at).await?;
+    tx.set_escalation(&source.id, 0, None).await?;
+    let into = json!({ "into": target.id, "mentions": moved });
+    tx.add_event(&source.id, &at, &caller.name, "merged_into", &into.to_string())
+        .await?;
+    let from = json!({ "from": source.id, "mentions": moved });
+    tx.add_event(&target.id, &at, &caller.name, "merged_from", &from.to_string())
+        .await?;
+    tx.commit().await?;
+    let i = state
+        .store
+        .incident(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok(Json(incident_json(&i)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SplitReq {
+    mention_ids: Vec<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/split`: moves the given mentions into a new incident with the
+/// same labels, team and playbook; at least one mention must stay.
+pub(super) async fn split(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::error::AppJson(req): crate::error::AppJson<SplitReq>,
+) -> AppResult<Response> {
+    caller.require_responder()?;
+    let source = state
+        .store
+        .incident(&id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    if req.mention_ids.is_empty() || req.mention_ids.len() as i64 >= source.mention_count {
+        return Err(AppError::field(
+            "mention_ids",
+            "name some, but not all, of the incident's mentions",
+        ));
+    }
+    let now = chrono::Utc::now();
+    let at = crate::store::ts(now);
+    let mut tx = state.store.begin().await?;
+    let mut first: Option<(String, Option<Vec<u8>>)> = None;
+    for mid in &req.mention_ids {
+        match tx.mention_text_embedding(mid).await? {
+            Some((text, emb, Some(inc))) if inc == id => {
+                first.get_or_insert((text, emb));
+            }
+            _ => {
+                return Err(AppError::field(
+                    "mention_ids",
+                    format!("{mid} is not a mention of this incident"),
+                ))
+            }
+        }
+    }
+    let (text, embedding) = first.expect("at least one mention");
+    let top: Label = source
+        .top_label
+        .parse()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let new_id = format!("inc_{}", uuid::Uuid::now_v7().simple());
+    let incident = crate::store::NewIncident {
+        id: new_id.clone(),
+        title: crate::incidents::title_for(top, &text),
+        severity: source.severity.clone(),
+        top_label: source.top_label.clone(),
+        labels: source.labels.clone(),
+        max_scores: source.max_scores.clone(),
+        team: source.team.clone(),
+        region: source.region.clone(),
+        source: source.source.clone(),
+        playbook_id: source.playbook_id.clone(),
+        playbook_version: source.playbook_version,
+        sample_text: text.chars().take(2000).collect(),
+        centroid: embedding.unwrap_or_default(),
+        first_seen_at: at.clone(),
+        opened_at: at.clone(),
+        ack_due_at: source.ack_due_at.clone(),
+        clarify_due_at: source.clarify_due_at.clone().unwrap_or_else(|| at.clone()),
+        escalation_chain: "[]".into(),
+        next_escalation_at: None,
+    };
+    tx.insert_incident(&incident).await?;
+    tx.set_incident_status(&new_id, &source.status, &at).await?;
+    let moved = tx.move_mentions(&id, &new_id, Some(&req.mention_ids)).await?;
+    tx.recount_incident(&id, &at).await?;
+    tx.recount_incident(&new_id, &at).await?;
+    tx.add_event(
+        &id,
+        &at,
+        &caller.name,
+        "split_into",
+        &json!({ "into": new_id, "mentions": moved }).to_string(),
+    )
+    .await?;
+    tx.add_event(
+        &new_id,
+        &at,
+        &caller.name,
+        "split_from",
+        &json!({ "from": id, "mentions": moved }).to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    let i = state
+        .store
+        .incident(&new_id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))?;
+    Ok((StatusCode::CREATED, Json(incident_json(&i))).into_response())
+}

@@ -79,6 +79,8 @@ pub fn router(state: AppState) -> Router {
             get(api::get_incident).patch(api::triage),
         )
         .route("/api/v1/incidents/{id}/transitions", post(api::transition))
+        .route("/api/v1/incidents/{id}/merge", post(api::merge))
+        .route("/api/v1/incidents/{id}/split", post(api::split))
         .route(
             "/api/v1/incidents/{id}/clarifications",
             post(clarify::create_draft),

@@ -272,3 +272,100 @@ async fn a_burst_of_500_chain_message_copies_is_one_incident() {
     assert_eq!(incidents[0]["mention_count"], 500);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn responders_merge_and_split_incidents() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let responder = app.token(tanggap::domain::Role::Responder).await;
+    let scam = "Selamat siang Bapak/Ibu, saya Gubernur Lampung, ini nomor WA baru saya. \
+                Tolong bantu transfer dulu 15 juta ke rekening BRI 1234567890, nanti saya ganti hari ini.";
+    let mut ids = Vec::new();
+    for (n, text) in [TSUNAMI, scam].iter().enumerate() {
+        let (_, body) = app
+            .post_mentions(item(&format!("ms-{n}"), text).to_string(), "application/json")
+            .await;
+        let m = app
+            .wait_classified(body["items"][0]["id"].as_str().unwrap())
+            .await;
+        ids.push((
+            m["id"].as_str().unwrap().to_string(),
+            m["incident_id"].as_str().expect("incident").to_string(),
+        ));
+    }
+    let (a, b) = (ids[0].1.clone(), ids[1].1.clone());
+    assert_ne!(a, b);
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{a}/merge"),
+            &responder,
+            Some(json!({"from": a})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, merged) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{a}/merge"),
+            &responder,
+            Some(json!({"from": b})),
+        )
+        .await;
+    assert_eq!(status, 200, "{merged}");
+    assert_eq!(merged["mention_count"], 2);
+    assert!(
+        merged["labels"].as_array().unwrap().iter().any(|l| l == "scam"),
+        "{merged}"
+    );
+    let (_, closed) = app.get(&format!("/api/v1/incidents/{b}")).await;
+    assert_eq!(
+        (closed["status"].as_str(), closed["mention_count"].as_u64()),
+        (Some("dismissed"), Some(0))
+    );
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{a}/merge"),
+            &responder,
+            Some(json!({"from": b})),
+        )
+        .await;
+    assert_eq!(status, 409, "a closed incident cannot be merged again");
+
+    // Split the scam mention back out.
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{a}/split"),
+            &responder,
+            Some(json!({"mention_ids": [ids[0].0, ids[1].0]})),
+        )
+        .await;
+    assert_eq!(status, 422, "at least one mention must stay");
+    let (status, split) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{a}/split"),
+            &responder,
+            Some(json!({"mention_ids": [ids[1].0]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{split}");
+    assert_eq!(split["mention_count"], 1);
+    let (_, rest) = app.get(&format!("/api/v1/incidents/{a}")).await;
+    assert_eq!(rest["mention_count"], 1);
+    let (_, m) = app.get(&format!("/api/v1/mentions/{}", ids[1].0)).await;
+    assert_eq!(m["incident_id"], split["id"]);
+    let kinds: Vec<&str> = rest["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"merged_from") && kinds.contains(&"split_into"),
+        "{kinds:?}"
+    );
+    app.stop().await;
+}
