@@ -44,7 +44,17 @@ fn templates() -> &'static Environment<'static> {
 /// Who is on call for a team at `now`, in the team's time zone.
 pub fn oncall_now(team: &Team, now: DateTime<Utc>) -> String {
     let tz: chrono_tz::Tz = team.timezone.parse().unwrap_or(chrono_tz::Asia::Jakarta);
-    let local = now.with_timezone(&tz).date_naive();
+    let local_time = now.with_timezone(&tz).naive_local();
+    for o in &team.overrides {
+        let from = crate::config::RotaOverride::parse_local(&o.from);
+        let until = crate::config::RotaOverride::parse_local(&o.until);
+        if let (Some(from), Some(until)) = (from, until) {
+            if from <= local_time && local_time < until {
+                return o.person.clone();
+            }
+        }
+    }
+    let local = local_time.date();
     let days = local.num_days_from_ce().max(1) as usize;
     let slot = match team.rotation {
         Rotation::Daily => days,
@@ -87,7 +97,7 @@ impl MailContext {
 pub fn escalation_chain(team: &Team, now: DateTime<Utc>) -> Vec<String> {
     let first = oncall_now(team, now);
     let start = team.oncall.iter().position(|p| *p == first).unwrap_or(0);
-    let mut chain: Vec<String> = Vec::new();
+    let mut chain: Vec<String> = vec![first];
     for k in 0..team.oncall.len() {
         let p = &team.oncall[(start + k) % team.oncall.len()];
         if !chain.contains(p) {
@@ -518,6 +528,7 @@ mod tests {
             rotation: Rotation::Daily,
             oncall: vec!["a@x.id".into(), "b@x.id".into()],
             lead: "l@x.id".into(),
+            overrides: vec![],
         };
         // 16:59 UTC and 17:01 UTC are either side of midnight in WIB (UTC+7).
         let before = Utc.with_ymd_and_hms(2026, 11, 29, 16, 59, 0).unwrap();
@@ -528,6 +539,18 @@ mod tests {
         assert_ne!(oncall_now(&team, before), oncall_now(&team, after));
         let tuesday = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
         assert_eq!(oncall_now(&team, after), oncall_now(&team, tuesday));
+        // An override (local WIB times) wins while it lasts, and leads the escalation chain.
+        team.overrides.push(crate::config::RotaOverride {
+            from: "2026-12-01".into(),
+            until: "2026-12-01T12:00".into(),
+            person: "c@x.id".into(),
+        });
+        assert_eq!(oncall_now(&team, tuesday), "c@x.id"); // 10:00 WIB
+        let chain = escalation_chain(&team, tuesday);
+        assert_eq!(chain.first().map(String::as_str), Some("c@x.id"));
+        assert_eq!(chain.last().map(String::as_str), Some("l@x.id"));
+        let later = Utc.with_ymd_and_hms(2026, 12, 1, 6, 0, 0).unwrap(); // 13:00 WIB
+        assert_ne!(oncall_now(&team, later), "c@x.id");
     }
 
     #[test]

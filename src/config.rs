@@ -218,6 +218,34 @@ pub struct Team {
     pub oncall: Vec<String>,
     /// Team lead, the end of the escalation chain.
     pub lead: String,
+    /// Exceptions to the rota (leave, swaps), checked before it.
+    #[serde(default)]
+    pub overrides: Vec<RotaOverride>,
+}
+
+/// Someone else is on call for a period (dates and times in the team's time zone).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotaOverride {
+    /// Start, inclusive: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`.
+    pub from: String,
+    /// End, exclusive: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`.
+    pub until: String,
+    /// Who is on call instead.
+    pub person: String,
+}
+
+impl RotaOverride {
+    /// Parses a local date or date-time.
+    pub fn parse_local(s: &str) -> Option<chrono::NaiveDateTime> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            })
+    }
 }
 
 /// How often the on-call person changes.
@@ -421,6 +449,18 @@ impl Settings {
             if team.oncall.is_empty() {
                 return Err(ConfigError::Invalid(format!("team {}: oncall is empty", team.id)));
             }
+            for o in &team.overrides {
+                let (from, until) = (
+                    RotaOverride::parse_local(&o.from),
+                    RotaOverride::parse_local(&o.until),
+                );
+                if from.is_none() || until.is_none() || from >= until {
+                    return Err(ConfigError::Invalid(format!(
+                        "team {}: override {:?}..{:?} needs from < until as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                        team.id, o.from, o.until
+                    )));
+                }
+            }
             if team.timezone.parse::<chrono_tz::Tz>().is_err() {
                 return Err(ConfigError::Invalid(format!(
                     "team {}: unknown time zone {:?}",
@@ -558,5 +598,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown team"), "{err}");
+        let bad_override = "[[teams]]\nid = \"a\"\nname = \"A\"\noncall = [\"x@y.id\"]\nlead = \"l@y.id\"\n\
+            [[teams.overrides]]\nfrom = \"2026-12-02\"\nuntil = \"2026-12-01\"\nperson = \"z@y.id\"\n\
+            [[routing]]\nteam = \"a\"\n[routing_default]\nteam = \"a\"\n";
+        let err = Settings::from_parts(Some(("t.toml", bad_override)), &HashMap::new()).unwrap_err();
+        assert!(err.to_string().contains("override"), "{err}");
     }
 }
