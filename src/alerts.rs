@@ -408,6 +408,48 @@ pub async fn run_escalation(
     }
 }
 
+/// Renders the mail that says an incident is spreading fast, in the incident's thread.
+#[allow(clippy::too_many_arguments)]
+pub fn spike_mail(
+    incident_id: &str,
+    title: &str,
+    severity: crate::domain::Severity,
+    per_hour: i64,
+    previous: i64,
+    recipient: &str,
+    mail: &MailContext,
+    now: DateTime<Utc>,
+) -> anyhow::Result<NewMail> {
+    let domain = mail_domain(&mail.base_url);
+    let link = format!("{}/incidents/{incident_id}", mail.base_url.trim_end_matches('/'));
+    let ack = mail.ack_link(incident_id, recipient, now);
+    let text = format!(
+        "Lonjakan: {per_hour} penyebutan baru dalam satu jam terakhir (jam sebelumnya {previous}).\n\
+         Keparahan dinaikkan menjadi {}.\n\nBuka insiden: {link}\nAkui dengan satu klik: {ack}\n",
+        severity.code().to_uppercase()
+    );
+    let html = format!(
+        "<p>Lonjakan: {per_hour} penyebutan baru dalam satu jam terakhir (jam sebelumnya {previous}). \
+         Keparahan dinaikkan menjadi {}.</p><p><a href=\"{}\">Buka insiden</a> · <a href=\"{}\">Akui</a></p>",
+        severity.code().to_uppercase(),
+        crate::index::escape_html(&link),
+        crate::index::escape_html(&ack)
+    );
+    Ok(NewMail {
+        incident_id: Some(incident_id.to_string()),
+        kind: "spike".into(),
+        recipient: recipient.to_string(),
+        subject: format!(
+            "Re: [Tanggap][{}] Lonjakan: {title}",
+            severity.code().to_uppercase()
+        ),
+        body_text: text,
+        body_html: html,
+        message_id: format!("{incident_id}.spike.{}@{domain}", uuid::Uuid::now_v7().simple()),
+        thread_root: Some(thread_id(incident_id, &domain)),
+    })
+}
+
 /// Marks SLA breaches (once per clock) and mails the team lead in the incident's thread.
 pub async fn check_sla(store: &Store, settings: &Settings, mail: &MailContext) -> anyhow::Result<usize> {
     let now = Utc::now();

@@ -188,6 +188,10 @@ pub struct IncidentSettings {
     pub near_duplicate_cosine: f32,
     /// Jaccard similarity of word shingles above which texts are near duplicates.
     pub near_duplicate_jaccard: f32,
+    /// Fewest mentions in the last hour that can be a spike.
+    pub spike_min_per_hour: i64,
+    /// Last hour over the hour before that makes a spike.
+    pub spike_ratio: f64,
 }
 
 /// Alert mail settings.

@@ -136,6 +136,7 @@ pub async fn place(
             tx.add_event(&joined.id, &at, "system", "severity_raised", &detail.to_string())
                 .await?;
         }
+        check_spike(tx, settings, mail, &joined.id, new_sev, now).await?;
         return Ok(Some(Placement {
             incident_id: joined.id.clone(),
             opened: false,
@@ -201,6 +202,59 @@ pub async fn place(
         incident_id: id,
         opened: true,
     }))
+}
+
+/// Window-over-window spike check on a joined incident: raises severity one level and alerts
+/// the on-call person again in the incident's thread, at most once an hour.
+async fn check_spike(
+    tx: &mut StoreTx,
+    settings: &Settings,
+    mail: &alerts::MailContext,
+    id: &str,
+    severity: Severity,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let hour = Duration::hours(1);
+    // The mention being placed is not linked yet: count it by hand.
+    let last = tx
+        .arrivals_between(id, &ts(now - hour), &ts(now + Duration::seconds(1)))
+        .await?
+        + 1;
+    let before = tx
+        .arrivals_between(id, &ts(now - hour - hour), &ts(now - hour))
+        .await?;
+    let s = &settings.incidents;
+    if last < s.spike_min_per_hour || (last as f64) < s.spike_ratio * (before.max(1) as f64) {
+        return Ok(());
+    }
+    let (last_spike, chain, title, team) = tx.spike_state(id).await?;
+    if last_spike
+        .as_deref()
+        .and_then(parse_ts)
+        .is_some_and(|t| now - t < hour)
+    {
+        return Ok(());
+    }
+    let raised = match severity {
+        Severity::Low => Severity::Medium,
+        Severity::Medium => Severity::High,
+        _ => Severity::Critical,
+    };
+    let at = ts(now);
+    tx.record_spike(id, raised.code(), &at).await?;
+    let detail = serde_json::json!({ "per_hour": last, "previous_hour": before, "severity": raised });
+    tx.add_event(id, &at, "system", "spike", &detail.to_string())
+        .await?;
+    let chain: Vec<String> = serde_json::from_str(&chain).unwrap_or_default();
+    let recipient = match settings.team(&team) {
+        Some(t) => alerts::oncall_now(t, now),
+        None => chain.first().cloned().unwrap_or_default(),
+    };
+    if !recipient.is_empty() {
+        let m = alerts::spike_mail(id, &title, raised, last, before, &recipient, mail, now)?;
+        tx.enqueue_mail(&m, &at).await?;
+    }
+    Ok(())
 }
 
 fn nearest<'a>(

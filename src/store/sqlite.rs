@@ -698,6 +698,42 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Mentions of an incident that arrived in `[from, to)`, read inside the transaction.
+    pub async fn arrivals_between(&mut self, incident_id: &str, from: &str, to: &str) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mentions WHERE incident_id = ? AND captured_at >= ? AND captured_at < ?",
+        )
+        .bind(incident_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// When the incident last spiked, and its escalation chain.
+    pub async fn spike_state(
+        &mut self,
+        id: &str,
+    ) -> anyhow::Result<(Option<String>, String, String, String)> {
+        Ok(
+            sqlx::query_as("SELECT last_spike_at, escalation_chain, title, team FROM incidents WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Records a spike: new severity and time.
+    pub async fn record_spike(&mut self, id: &str, severity: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET last_spike_at = ?, severity = ? WHERE id = ?")
+            .bind(at)
+            .bind(severity)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Stamps the first approved clarification.
     pub async fn stamp_clarified(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")

@@ -212,3 +212,70 @@ async fn sla_breaches_are_marked_once_and_mailed_to_the_lead() {
     assert!(queue.contains("⚠ SLA"), "breach marked in the queue");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_spike_raises_severity_and_alerts_again_once() {
+    require_model();
+    let smtp = SmtpSink::start();
+    let config = "[incidents]\nspike_min_per_hour = 5\nspike_ratio = 3.0\n";
+    let app = spawn_app(Options {
+        smtp_port: Some(smtp.port),
+        config_toml: Some(config.into()),
+        ..Default::default()
+    })
+    .await;
+    let scam = "Selamat siang Bapak/Ibu Kepala Desa, saya Gubernur Lampung, ini nomor WA baru saya. \
+                Tolong bantu transfer dulu 15 juta ke rekening BRI 1234567890, nanti saya ganti hari ini.";
+    let first = json!({"source": "whatsapp", "external_id": "spike-0", "text": scam});
+    let (_, body) = app.post_mentions(first.to_string(), "application/json").await;
+    let m = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    let incident = m["incident_id"].as_str().expect("an incident").to_string();
+    let (_, before) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    smtp.wait_for(1).await;
+    let copies: Vec<Value> = (1..10)
+        .map(|n| json!({"source": "whatsapp", "external_id": format!("spike-{n}"), "text": scam}))
+        .collect();
+    let (_, body) = app
+        .post_mentions(Value::Array(copies).to_string(), "application/json")
+        .await;
+    app.wait_classified(body["items"][8]["id"].as_str().unwrap())
+        .await;
+    let mails = smtp.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.messages().len(), 2, "one spike alert, not one per copy");
+    assert!(
+        mails[1]["headers"]["Subject"]
+            .as_str()
+            .unwrap()
+            .contains("Lonjakan"),
+        "{}",
+        mails[1]
+    );
+    assert_eq!(
+        mails[1]["headers"]["In-Reply-To"],
+        format!("<{incident}@127.0.0.1>")
+    );
+    let (_, after) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    assert_eq!(after["mention_count"], 10);
+    let spikes: Vec<&Value> = after["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "spike")
+        .collect();
+    assert_eq!(spikes.len(), 1, "{after}");
+    let rank = |s: &str| {
+        ["low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let (b, a) = (
+        rank(before["severity"].as_str().unwrap()),
+        rank(after["severity"].as_str().unwrap()),
+    );
+    assert!(a == 3 || a == b + 1, "severity raised one level: {b} -> {a}");
+    app.stop().await;
+}
