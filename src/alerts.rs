@@ -18,7 +18,7 @@ use crate::classify::Classification;
 use crate::config::{Rotation, Settings, Team};
 use crate::domain::Label;
 use crate::playbooks::Playbook;
-use crate::store::{parse_ts, ts, NewIncident, NewMail, OutboxRow, PendingMention, Store};
+use crate::store::{ts, wib, NewIncident, NewMail, OutboxRow, PendingMention, Store};
 
 /// Attempts before a mail is given up and noted on the timeline.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -132,10 +132,7 @@ pub fn incident_opened_mail(
     mail: &MailContext,
 ) -> anyhow::Result<NewMail> {
     let base_url = mail.base_url.as_str();
-    let wib = chrono_tz::Asia::Jakarta;
-    let ack_due = parse_ts(&incident.ack_due_at)
-        .map(|t| t.with_timezone(&wib).format("%d-%m-%Y %H:%M").to_string())
-        .unwrap_or_default();
+    let ack_due = wib(&incident.ack_due_at);
     let labels: Vec<_> = c
         .labels
         .iter()
@@ -188,10 +185,7 @@ pub fn escalation_mail(
     now: DateTime<Utc>,
 ) -> anyhow::Result<NewMail> {
     let base_url = mail.base_url.as_str();
-    let wib = chrono_tz::Asia::Jakarta;
-    let ack_due = parse_ts(&e.ack_due_at)
-        .map(|t| t.with_timezone(&wib).format("%d-%m-%Y %H:%M").to_string())
-        .unwrap_or_default();
+    let ack_due = wib(&e.ack_due_at);
     let ctx = minijinja::context! {
         title => e.title, severity => e.severity, team_name => e.team, labels => Vec::<()>::new(),
         source => "", region => None::<String>, text => "", url => None::<String>, playbook => None::<()>,
@@ -475,12 +469,7 @@ pub async fn check_sla(store: &Store, settings: &Settings, mail: &MailContext) -
                 "SLA terlewati: insiden [{}] {} {what} sampai batas {} WIB.\n\nBuka insiden: {link}\n",
                 b.severity.to_uppercase(),
                 b.title,
-                parse_ts(&b.due_at)
-                    .map(|t| t
-                        .with_timezone(&chrono_tz::Asia::Jakarta)
-                        .format("%d-%m-%Y %H:%M")
-                        .to_string())
-                    .unwrap_or_default(),
+                wib(&b.due_at),
             );
             let html = format!(
                 "<p>{}</p><p><a href=\"{}\">Buka insiden</a></p>",

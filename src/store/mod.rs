@@ -21,6 +21,17 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A stored time shown the way people read it here: `dd-mm-yyyy HH:MM` in WIB (empty if unparsable).
+pub fn wib(s: &str) -> String {
+    parse_ts(s)
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Jakarta)
+                .format("%d-%m-%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// A validated mention ready to be stored.
 #[derive(Debug, Clone)]
 pub struct NewMention {

@@ -441,6 +441,20 @@ pub(super) struct TransitionReq {
     reason: Option<String>,
 }
 
+/// An incident by id, or 404.
+pub(crate) async fn load_incident(state: &AppState, id: &str) -> AppResult<IncidentRow> {
+    state
+        .store
+        .incident(id)
+        .await?
+        .ok_or(AppError::NotFound("incident"))
+}
+
+/// Answers with the incident as it is now.
+async fn incident_response(state: &AppState, id: &str) -> AppResult<Json<Value>> {
+    Ok(Json(incident_json(&load_incident(state, id).await?)))
+}
+
 /// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).
 pub(super) async fn transition(
     State(state): State<AppState>,
@@ -481,12 +495,7 @@ pub(super) async fn transition(
     tx.add_event(&id, &at, &caller.name, "status_changed", &detail.to_string())
         .await?;
     tx.commit().await?;
-    let i = state
-        .store
-        .incident(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    Ok(Json(incident_json(&i)))
+    incident_response(&state, &id).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -551,12 +560,7 @@ pub(super) async fn triage(
         .await?;
     }
     tx.commit().await?;
-    let i = state
-        .store
-        .incident(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    Ok(Json(incident_json(&i)))
+    incident_response(&state, &id).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -626,12 +630,7 @@ pub(super) async fn merge(
     tx.add_event(&target.id, &at, &caller.name, "merged_from", &from.to_string())
         .await?;
     tx.commit().await?;
-    let i = state
-        .store
-        .incident(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    Ok(Json(incident_json(&i)))
+    incident_response(&state, &id).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -44,11 +44,7 @@ pub(crate) fn clarification_json(c: &ClarificationRow) -> Value {
 }
 
 async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
-    state
-        .store
-        .incident(id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))
+    super::api::load_incident(state, id).await
 }
 
 /// Parses an optional verdict, naming the field when it is unknown.

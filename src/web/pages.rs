@@ -16,7 +16,7 @@ use crate::auth::{self, Session, SESSION_COOKIE, SESSION_HOURS};
 use crate::domain::Label;
 use crate::error::{AppError, AppResult};
 use crate::ingest::sha256_hex;
-use crate::store::{parse_ts, ts, ClarificationFilter, IncidentFilter};
+use crate::store::{ts, wib, ClarificationFilter, IncidentFilter};
 
 const LOGIN_CSRF_COOKIE: &str = "tanggap_login_csrf";
 /// Failed logins allowed per username in the throttle window.
@@ -74,17 +74,6 @@ fn env() -> &'static Environment<'static> {
         }
         env
     })
-}
-
-/// A stored time shown in WIB.
-pub(crate) fn wib(s: &str) -> String {
-    parse_ts(s)
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Asia::Jakarta)
-                .format("%d-%m-%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
