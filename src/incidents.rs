@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::alerts;
@@ -22,21 +23,62 @@ pub struct Placement {
     pub opened: bool,
 }
 
-/// Severity from scores, label weights and reach (followers, engagement).
-pub fn severity(c: &Classification, followers: i64, engagement: i64) -> Severity {
+/// Mention velocity at the moment a mention is placed: arrivals in the last hour (counting the
+/// mention itself) and in the hour before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Velocity {
+    /// Mentions in the last hour.
+    pub last_hour: i64,
+    /// Mentions in the hour before that.
+    pub previous_hour: i64,
+}
+
+impl Velocity {
+    /// The velocity of a brand-new cluster: this one mention.
+    pub const FIRST: Velocity = Velocity {
+        last_hour: 1,
+        previous_hour: 0,
+    };
+
+    /// 0 at one mention an hour, 1 at a hundred or more; growth over the previous hour adds up
+    /// to a quarter on top.
+    pub fn factor(self) -> f32 {
+        let rate = ((self.last_hour.max(1) as f32).log10() / 2.0).min(1.0);
+        let growth = self.last_hour as f32 / self.previous_hour.max(1) as f32;
+        let growth = if self.last_hour >= 5 {
+            (growth.max(1.0).log2() / 8.0).min(0.25)
+        } else {
+            0.0
+        };
+        (rate + growth).min(1.0)
+    }
+}
+
+/// Severity from scores, label weights, reach (followers, engagement) and velocity.
+pub fn severity(c: &Classification, followers: i64, engagement: i64, velocity: Velocity) -> Severity {
     let base = c
         .labels
         .iter()
         .map(|l| c.scores[l.index()] * l.weight())
         .fold(0.0f32, f32::max);
     let reach = ((1.0 + followers.max(0) as f32 + 10.0 * engagement.max(0) as f32).log10() / 6.0).min(1.0);
-    let s = 0.75 * base + 0.25 * reach;
+    let s = 0.75 * base + 0.25 * reach + 0.2 * velocity.factor();
     match s {
         s if s >= 0.8 => Severity::Critical,
         s if s >= 0.6 => Severity::High,
         s if s >= 0.4 => Severity::Medium,
         _ => Severity::Low,
     }
+}
+
+/// The cluster a mention opens when it opens an incident: a digest of its normalised words, so
+/// copies that differ only in case, punctuation or emoji share it. The database keeps at most
+/// one open incident per key.
+pub fn cluster_key(text: &str) -> String {
+    use sha2::Digest;
+    let words = crate::classify::features::normalise_words(text).join(" ");
+    let digest = sha2::Sha256::digest(words.as_bytes());
+    format!("text:{}", hex::encode(&digest[..16]))
 }
 
 /// The team for an incident: first matching rule, else the default team.
@@ -87,6 +129,11 @@ fn cosine_bytes(a: &[f32], b: &[u8]) -> f32 {
 }
 
 /// Places a classified mention: joins or opens an incident. `None` when nothing was flagged.
+///
+/// The mention joins, in this order: the open incident of its own cluster (an exact copy after
+/// normalisation), or the nearest open incident with the same top label (cosine or shingles,
+/// within the window); merged incidents hand over to the one they were merged into. Otherwise
+/// it opens one, and if a concurrent writer opened the same cluster first, it joins that.
 pub async fn place(
     tx: &mut StoreTx,
     settings: &Settings,
@@ -97,52 +144,21 @@ pub async fn place(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Placement>> {
     let Some(top) = c.top_label() else { return Ok(None) };
-    let since = ts(now - Duration::hours(settings.incidents.window_hours));
-    let candidates = tx.open_candidates(top.code(), &since).await?;
-    let sev = severity(c, m.author_followers.unwrap_or(0), m.engagement);
+    let key = cluster_key(&m.text);
+    let mut found = tx.incident_of_cluster(&key).await?;
+    if found.is_none() {
+        let since = ts(now - Duration::hours(settings.incidents.window_hours));
+        let candidates = tx.open_candidates(top.code(), &since).await?;
+        found = nearest(&candidates, m, c, settings).cloned();
+    }
+    if let Some(found) = found {
+        if let Some(open) = follow_merges(tx, found).await? {
+            return join(tx, settings, mail, m, c, &open, now).await.map(Some);
+        }
+    }
+    let sev = severity(c, m.author_followers.unwrap_or(0), m.engagement, Velocity::FIRST);
     let seen_at = m.posted_at.clone().unwrap_or_else(|| m.captured_at.clone());
     let at = ts(now);
-
-    if let Some(joined) = nearest(&candidates, m, c, settings) {
-        let mut labels: Vec<Label> = serde_json::from_str(&joined.labels).unwrap_or_default();
-        for l in &c.labels {
-            if !labels.contains(l) {
-                labels.push(*l);
-            }
-        }
-        let mut max: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&joined.max_scores).unwrap_or_default();
-        for l in Label::ALL {
-            let old = max.get(l.code()).and_then(|v| v.as_f64()).unwrap_or(0.0) as f32;
-            let new = old.max(c.scores[l.index()]);
-            max.insert(
-                l.code().into(),
-                serde_json::json!((new * 10000.0).round() / 10000.0),
-            );
-        }
-        let old_sev: Severity = joined.severity.parse().unwrap_or(Severity::Low);
-        let new_sev = old_sev.max(sev);
-        tx.bump_incident(
-            &joined.id,
-            &serde_json::to_string(&labels)?,
-            &serde_json::Value::Object(max).to_string(),
-            new_sev.code(),
-            &seen_at,
-            &at,
-        )
-        .await?;
-        if new_sev > old_sev {
-            let detail = serde_json::json!({ "from": old_sev, "to": new_sev, "mention_id": m.id });
-            tx.add_event(&joined.id, &at, "system", "severity_raised", &detail.to_string())
-                .await?;
-        }
-        check_spike(tx, settings, mail, &joined.id, new_sev, now).await?;
-        return Ok(Some(Placement {
-            incident_id: joined.id.clone(),
-            opened: false,
-        }));
-    }
-
     let team_id = route(settings, &c.labels, m.region.as_deref(), &m.source).to_string();
     let playbook = playbooks.best_for(&c.labels, sev, &m.text);
     let id = format!("inc_{}", uuid::Uuid::now_v7().simple());
@@ -173,8 +189,19 @@ pub async fn place(
         clarify_due_at: ts(now + settings.sla.clarify(sev)),
         escalation_chain: serde_json::to_string(&chain)?,
         next_escalation_at: alert.then(|| ts(now + settings.escalation.wait(sev))),
+        cluster_key: key.clone(),
     };
-    tx.insert_incident(&incident).await?;
+    if !tx.insert_incident(&incident).await? {
+        // Another writer opened this cluster's incident between our read and our insert.
+        let twin = tx
+            .incident_of_cluster(&key)
+            .await?
+            .context("the database refused a twin incident but has none open")?;
+        let open = follow_merges(tx, twin)
+            .await?
+            .context("the twin incident is closed")?;
+        return join(tx, settings, mail, m, c, &open, now).await.map(Some);
+    }
     tx.bump_incident(
         &id,
         &incident.labels,
@@ -204,6 +231,92 @@ pub async fn place(
     }))
 }
 
+/// Follows `merged_into` links to the incident that now takes the mentions, if it is open.
+async fn follow_merges(
+    tx: &mut StoreTx,
+    mut cand: IncidentCandidate,
+) -> anyhow::Result<Option<IncidentCandidate>> {
+    for _ in 0..16 {
+        if cand.is_open() {
+            return Ok(Some(cand));
+        }
+        let Some(next) = cand.merged_into.take() else {
+            return Ok(None);
+        };
+        match tx.incident_candidate(&next).await? {
+            Some(n) => cand = n,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Adds a mention to an open incident: labels, highest scores, severity (now with the
+/// incident's velocity), and the spike check.
+async fn join(
+    tx: &mut StoreTx,
+    settings: &Settings,
+    mail: &alerts::MailContext,
+    m: &PendingMention,
+    c: &Classification,
+    joined: &IncidentCandidate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Placement> {
+    let at = ts(now);
+    let seen_at = m.posted_at.clone().unwrap_or_else(|| m.captured_at.clone());
+    let hour = Duration::hours(1);
+    // The mention being placed is not linked yet: count it by hand.
+    let velocity = Velocity {
+        last_hour: tx
+            .arrivals_between(&joined.id, &ts(now - hour), &ts(now + Duration::seconds(1)))
+            .await?
+            + 1,
+        previous_hour: tx
+            .arrivals_between(&joined.id, &ts(now - hour - hour), &ts(now - hour))
+            .await?,
+    };
+    let sev = severity(c, m.author_followers.unwrap_or(0), m.engagement, velocity);
+    let mut labels: Vec<Label> = serde_json::from_str(&joined.labels).unwrap_or_default();
+    for l in &c.labels {
+        if !labels.contains(l) {
+            labels.push(*l);
+        }
+    }
+    let mut max: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&joined.max_scores).unwrap_or_default();
+    for l in Label::ALL {
+        let old = max.get(l.code()).and_then(|v| v.as_f64()).unwrap_or(0.0) as f32;
+        let new = old.max(c.scores[l.index()]);
+        max.insert(
+            l.code().into(),
+            serde_json::json!((new * 10000.0).round() / 10000.0),
+        );
+    }
+    let old_sev: Severity = joined.severity.parse().unwrap_or(Severity::Low);
+    let new_sev = old_sev.max(sev);
+    tx.bump_incident(
+        &joined.id,
+        &serde_json::to_string(&labels)?,
+        &serde_json::Value::Object(max).to_string(),
+        new_sev.code(),
+        &seen_at,
+        &at,
+    )
+    .await?;
+    if new_sev > old_sev {
+        let detail = serde_json::json!({
+            "from": old_sev, "to": new_sev, "mention_id": m.id, "per_hour": velocity.last_hour,
+        });
+        tx.add_event(&joined.id, &at, "system", "severity_raised", &detail.to_string())
+            .await?;
+    }
+    check_spike(tx, settings, mail, &joined.id, new_sev, velocity, now).await?;
+    Ok(Placement {
+        incident_id: joined.id.clone(),
+        opened: false,
+    })
+}
+
 /// Window-over-window spike check on a joined incident: raises severity one level and alerts
 /// the on-call person again in the incident's thread, at most once an hour.
 async fn check_spike(
@@ -212,17 +325,11 @@ async fn check_spike(
     mail: &alerts::MailContext,
     id: &str,
     severity: Severity,
+    velocity: Velocity,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let hour = Duration::hours(1);
-    // The mention being placed is not linked yet: count it by hand.
-    let last = tx
-        .arrivals_between(id, &ts(now - hour), &ts(now + Duration::seconds(1)))
-        .await?
-        + 1;
-    let before = tx
-        .arrivals_between(id, &ts(now - hour - hour), &ts(now - hour))
-        .await?;
+    let (last, before) = (velocity.last_hour, velocity.previous_hour);
     let s = &settings.incidents;
     if last < s.spike_min_per_hour || (last as f64) < s.spike_ratio * (before.max(1) as f64) {
         return Ok(());
@@ -393,6 +500,35 @@ mod tests {
             "trc-keamanan-penipuan"
         );
         assert_eq!(route(&s, &[Label::Economy], None, "news"), "trc-diskominfotik");
+    }
+
+    #[test]
+    fn copies_share_a_cluster_key() {
+        let a = cluster_key("AWAS!!! Tsunami besar malam ini di Lampung, sebarkan");
+        assert_eq!(
+            a,
+            cluster_key("awas tsunami BESAR malam ini di lampung... sebarkan 🙏")
+        );
+        assert_ne!(
+            a,
+            cluster_key("Awas tsunami besar besok malam di Lampung, sebarkan")
+        );
+    }
+
+    #[test]
+    fn velocity_grows_with_rate_and_growth() {
+        let v = |last_hour, previous_hour| {
+            Velocity {
+                last_hour,
+                previous_hour,
+            }
+            .factor()
+        };
+        assert_eq!(Velocity::FIRST.factor(), 0.0);
+        assert!(v(10, 10) > 0.4 && v(10, 10) < 0.6, "{}", v(10, 10));
+        assert!(v(10, 1) > v(10, 10), "growth adds");
+        assert_eq!(v(500, 0), 1.0);
+        assert_eq!(v(3, 0), v(3, 3), "too few to call it growth");
     }
 
     #[test]

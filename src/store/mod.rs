@@ -280,6 +280,17 @@ pub struct IncidentCandidate {
     pub severity: String,
     /// Earliest sighting.
     pub first_seen_at: String,
+    /// Status code.
+    pub status: String,
+    /// The incident it was merged into, if it was.
+    pub merged_into: Option<String>,
+}
+
+impl IncidentCandidate {
+    /// Whether it still takes mentions itself (not resolved, dismissed or merged).
+    pub fn is_open(&self) -> bool {
+        !matches!(self.status.as_str(), "resolved" | "dismissed")
+    }
 }
 
 /// One timeline entry.
@@ -380,6 +391,8 @@ pub struct NewIncident {
     pub escalation_chain: String,
     /// When to escalate if still unacknowledged.
     pub next_escalation_at: Option<String>,
+    /// The cluster it stands for; at most one open incident per key.
+    pub cluster_key: String,
 }
 
 /// An unacknowledged incident whose escalation is due.

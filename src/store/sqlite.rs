@@ -388,15 +388,16 @@ impl StoreTx {
         Ok(())
     }
 
-    /// Open incidents with this top label whose last mention is not older than `since`.
+    /// Open (or merged) incidents with this top label whose last mention is not older than `since`.
     pub async fn open_candidates(
         &mut self,
         top_label: &str,
         since: &str,
     ) -> anyhow::Result<Vec<IncidentCandidate>> {
         Ok(sqlx::query_as(
-            "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at FROM incidents \
-             WHERE status NOT IN ('resolved','dismissed') AND top_label = ? AND last_mention_at >= ? \
+            "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
+             FROM incidents WHERE top_label = ? AND last_mention_at >= ? \
+             AND (status NOT IN ('resolved','dismissed') OR merged_into IS NOT NULL) \
              ORDER BY last_mention_at DESC LIMIT 200",
         )
         .bind(top_label)
@@ -424,13 +425,16 @@ impl StoreTx {
         Ok(())
     }
 
-    /// Inserts an incident (with no mentions yet).
-    pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<()> {
-        sqlx::query(
+    /// Inserts an incident (with no mentions yet). Returns `false`, inserting nothing, when an
+    /// open incident of the same cluster already exists (a concurrent writer opened it first).
+    pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<bool> {
+        let done = sqlx::query(
             "INSERT INTO incidents (id, title, status, severity, top_label, labels, max_scores, team, region, \
              source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
-             opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at, clarify_due_at) \
-             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+             opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at, clarify_due_at, \
+             cluster_key) \
+             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (cluster_key) WHERE status NOT IN ('resolved', 'dismissed') DO NOTHING",
         )
         .bind(&i.id)
         .bind(&i.title)
@@ -453,8 +457,43 @@ impl StoreTx {
         .bind(&i.escalation_chain)
         .bind(&i.next_escalation_at)
         .bind(&i.clarify_due_at)
+        .bind(&i.cluster_key)
         .execute(&mut *self.tx)
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The open (or merged) incident of a cluster, as a join candidate.
+    pub async fn incident_of_cluster(&mut self, key: &str) -> anyhow::Result<Option<IncidentCandidate>> {
+        Ok(sqlx::query_as(
+            "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
+             FROM incidents WHERE cluster_key = ? \
+             AND (status NOT IN ('resolved','dismissed') OR merged_into IS NOT NULL) \
+             ORDER BY opened_at DESC LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// One incident as a join candidate.
+    pub async fn incident_candidate(&mut self, id: &str) -> anyhow::Result<Option<IncidentCandidate>> {
+        Ok(sqlx::query_as(
+            "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
+             FROM incidents WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// Records that `id` was merged into `into`.
+    pub async fn set_merged_into(&mut self, id: &str, into: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET merged_into = ? WHERE id = ?")
+            .bind(into)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

@@ -623,6 +623,7 @@ pub(super) async fn merge(
     tx.recount_incident(&source.id, &at).await?;
     tx.set_incident_status(&source.id, "dismissed", &at).await?;
     tx.set_escalation(&source.id, 0, None).await?;
+    tx.set_merged_into(&source.id, &target.id).await?;
     let into = json!({ "into": target.id, "mentions": moved });
     tx.add_event(&source.id, &at, &caller.name, "merged_into", &into.to_string())
         .await?;
@@ -702,8 +703,19 @@ pub(super) async fn split(
         clarify_due_at: source.clarify_due_at.clone().unwrap_or_else(|| at.clone()),
         escalation_chain: "[]".into(),
         next_escalation_at: None,
+        // Later copies of the split-out text join the new incident, unless the text is the
+        // cluster of an incident still open (then the split stands alone).
+        cluster_key: crate::incidents::cluster_key(&text),
     };
-    tx.insert_incident(&incident).await?;
+    if !tx.insert_incident(&incident).await? {
+        let alone = crate::store::NewIncident {
+            cluster_key: format!("split:{new_id}"),
+            ..incident
+        };
+        if !tx.insert_incident(&alone).await? {
+            return Err(AppError::Internal(anyhow::anyhow!("split cluster key collided")));
+        }
+    }
     tx.set_incident_status(&new_id, &source.status, &at).await?;
     let moved = tx.move_mentions(&id, &new_id, Some(&req.mention_ids)).await?;
     tx.recount_incident(&id, &at).await?;

@@ -306,6 +306,14 @@ impl SmtpSink {
         SmtpSink { port, dir, child }
     }
 
+    /// Stops the server process (as an outage would), keeping what it received.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
     /// Messages received so far, in order, decoded: `rcpt_to`, `headers`, `text`, `html`.
     pub fn messages(&self) -> Vec<Value> {
         let mut files: Vec<_> = std::fs::read_dir(self.dir.path())

@@ -134,7 +134,7 @@ async fn a_flagged_mention_opens_an_incident_and_mails_the_on_call_person() {
 }
 
 #[tokio::test]
-async fn mail_waits_out_an_smtp_outage_and_is_delivered_once() {
+async fn mail_waits_out_smtp_outages_and_is_delivered_exactly_once() {
     require_model();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -164,8 +164,40 @@ async fn mail_waits_out_an_smtp_outage_and_is_delivered_once() {
         "{}",
         mails[0]
     );
+    // The server goes down while another incident opens, and comes back.
+    let dir = smtp.stop();
+    let (_, body) = app
+        .post_mentions(item("wa-tsunami", TSUNAMI).to_string(), "application/json")
+        .await;
+    let m = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert!(m["incident_id"].is_string(), "{m}");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let smtp = SmtpSink::start_on(port, dir);
+    let mails = smtp.wait_for(2).await;
+    assert!(
+        mails[1]["text"].as_str().unwrap().contains("Tsunami")
+            || mails[1]["text"].as_str().unwrap().contains("tsunami"),
+        "{}",
+        mails[1]
+    );
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    assert_eq!(smtp.messages().len(), 1, "delivered exactly once");
+    let ids: std::collections::HashSet<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| {
+            m["headers"]["Message-ID"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        (smtp.messages().len(), ids.len()),
+        (2, 2),
+        "every mail delivered exactly once"
+    );
     app.stop().await;
 }
 
@@ -274,6 +306,97 @@ async fn a_burst_of_500_chain_message_copies_is_one_incident() {
 }
 
 #[tokio::test]
+async fn concurrent_ingestion_does_not_open_twin_incidents() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    // Eight clients post copies of the same chain message at once, in small batches, while the
+    // classifier works through them.
+    let client = |c: usize| {
+        let app = &app;
+        async move {
+            let mut last = String::new();
+            for b in 0..5 {
+                let items: Vec<Value> = (0..10)
+                    .map(|n| {
+                        let text = match n % 3 {
+                            0 => TSUNAMI.to_uppercase(),
+                            1 => format!("{TSUNAMI} 🙏🙏"),
+                            _ => TSUNAMI.to_string(),
+                        };
+                        json!({"source": "whatsapp", "external_id": format!("c{c}-b{b}-{n}"), "text": text})
+                    })
+                    .collect();
+                let (status, body) = app
+                    .post_mentions(Value::Array(items).to_string(), "application/json")
+                    .await;
+                assert_eq!(status, 201, "{body}");
+                last = body["items"][9]["id"].as_str().unwrap().to_string();
+            }
+            last
+        }
+    };
+    let lasts = futures::future::join_all((0..8).map(client)).await;
+    for last in lasts {
+        app.wait_classified(&last).await;
+    }
+    let (_, list) = app.get("/api/v1/incidents").await;
+    let incidents = list["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{list}");
+    assert_eq!(incidents[0]["mention_count"], 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_database_keeps_one_open_incident_per_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = tanggap::store::Store::open(&url).await.unwrap();
+    let incident = |id: &str| tanggap::store::NewIncident {
+        id: id.into(),
+        title: "Hoaks: x".into(),
+        severity: "high".into(),
+        top_label: "hoax".into(),
+        labels: "[\"hoax\"]".into(),
+        max_scores: "{}".into(),
+        team: "trc-diskominfotik".into(),
+        region: None,
+        source: "whatsapp".into(),
+        playbook_id: None,
+        playbook_version: None,
+        sample_text: "x".into(),
+        centroid: vec![],
+        first_seen_at: "2026-11-29T00:00:00Z".into(),
+        opened_at: "2026-11-29T00:00:00Z".into(),
+        ack_due_at: "2026-11-29T01:00:00Z".into(),
+        clarify_due_at: "2026-11-29T04:00:00Z".into(),
+        escalation_chain: "[]".into(),
+        next_escalation_at: None,
+        cluster_key: tanggap::incidents::cluster_key("AWAS tsunami malam ini"),
+    };
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.insert_incident(&incident("inc_a")).await.unwrap());
+    assert!(
+        !tx.insert_incident(&incident("inc_b")).await.unwrap(),
+        "a twin open incident is refused"
+    );
+    tx.set_incident_status("inc_a", "dismissed", "2026-11-29T00:10:00Z")
+        .await
+        .unwrap();
+    assert!(
+        tx.insert_incident(&incident("inc_c")).await.unwrap(),
+        "once the first is closed, the cluster may open again"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let open = tx
+        .incident_of_cluster(&tanggap::incidents::cluster_key("awas TSUNAMI malam ini!!"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(open.id, "inc_c");
+}
+
+#[tokio::test]
 async fn responders_merge_and_split_incidents() {
     require_model();
     let app = spawn_app(Options::default()).await;
@@ -332,6 +455,14 @@ async fn responders_merge_and_split_incidents() {
         )
         .await;
     assert_eq!(status, 409, "a closed incident cannot be merged again");
+    // A later copy of the merged incident's text joins the incident it was merged into.
+    let (_, body) = app
+        .post_mentions(item("ms-again", scam).to_string(), "application/json")
+        .await;
+    let again = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert_eq!(again["incident_id"].as_str(), Some(a.as_str()), "{again}");
 
     // Split the scam mention back out.
     let (status, _) = app
@@ -339,7 +470,7 @@ async fn responders_merge_and_split_incidents() {
             "POST",
             &format!("/api/v1/incidents/{a}/split"),
             &responder,
-            Some(json!({"mention_ids": [ids[0].0, ids[1].0]})),
+            Some(json!({"mention_ids": [ids[0].0, ids[1].0, again["id"]]})),
         )
         .await;
     assert_eq!(status, 422, "at least one mention must stay");
@@ -353,8 +484,16 @@ async fn responders_merge_and_split_incidents() {
         .await;
     assert_eq!(status, 201, "{split}");
     assert_eq!(split["mention_count"], 1);
+    // From now on, copies of the split-out text join the split incident.
+    let (_, body) = app
+        .post_mentions(item("ms-after-split", scam).to_string(), "application/json")
+        .await;
+    let after = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    assert_eq!(after["incident_id"], split["id"], "{after}");
     let (_, rest) = app.get(&format!("/api/v1/incidents/{a}")).await;
-    assert_eq!(rest["mention_count"], 1);
+    assert_eq!(rest["mention_count"], 2);
     let (_, m) = app.get(&format!("/api/v1/mentions/{}", ids[1].0)).await;
     assert_eq!(m["incident_id"], split["id"]);
     let kinds: Vec<&str> = rest["timeline"]

@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 class Sink:
     def __init__(self, directory):
         self.directory = directory
-        self.count = 0
+        # Continue numbering after a restart on the same directory.
+        self.count = len([n for n in os.listdir(directory) if n.endswith(".eml")])
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
