@@ -150,6 +150,7 @@ impl Application {
                 playbooks: state.playbooks.clone(),
                 mail: self.state.mail.clone(),
                 mail_notify: mail_notify.clone(),
+                index_notify: state.ingest_notify[0].clone(),
             };
             tasks.push(tokio::spawn(
                 worker.run(state.ingest_notify[1].clone(), stop.clone()),

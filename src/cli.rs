@@ -89,6 +89,24 @@ enum Command {
         #[arg(long, default_value_t = 0.5)]
         duplicate_share: f32,
     },
+    /// Benchmark search: our tantivy index against SQLite FTS5 on generated mentions.
+    BenchSearch {
+        /// Corpus sizes, comma-separated.
+        #[arg(long, default_value = "100000,1000000", value_delimiter = ',')]
+        sizes: Vec<usize>,
+        /// Queries per size.
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+        /// Extra real text for the sentence pool (JSONL with `text`, or IHND CSV).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Where to build the indexes (default: the temporary directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Generator seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Validate the playbooks; prints `path:line: message` for every problem.
     CheckPlaybooks,
     /// Manage API tokens (bearer tokens bound to one role).
@@ -218,6 +236,22 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             crate::bench::run(settings, opts).await
         }
+        Command::BenchSearch {
+            sizes,
+            queries,
+            corpus,
+            work_dir,
+            seed,
+        } => {
+            let opts = crate::bench::search::SearchBenchOptions {
+                sizes,
+                queries,
+                corpus,
+                work_dir,
+                seed,
+            };
+            crate::bench::search::run(&settings.models_dir, opts).await
+        }
         Command::CheckPlaybooks => match Playbooks::load_dir(&settings.playbooks_dir) {
             Ok(p) => {
                 for pb in &p.all {
@@ -293,7 +327,7 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
     let store = Store::open(settings.database_url.expose()).await?;
     let dir = settings.index_dir();
     let index = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await??;
-    let total = store.max_seq().await?;
+    let total = store.max_rev().await?;
     let started = Instant::now();
     let i = index.clone();
     tokio::task::spawn_blocking(move || i.clear()).await??;
@@ -305,7 +339,7 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         }
         done += n;
         eprintln!(
-            "  indexed {done} mentions (up to seq {} of {total})",
+            "  indexed {done} mentions (up to rev {} of {total})",
             index.watermark()?
         );
     }

@@ -54,7 +54,7 @@ pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens
 
 /// Stores the sample mentions unless the database already has mentions. Returns how many.
 pub async fn seed_mentions(store: &Store, limits: Limits) -> anyhow::Result<usize> {
-    if store.max_seq().await? > 0 {
+    if store.max_rev().await? > 0 {
         return Ok(0);
     }
     let raws: Vec<String> = MENTIONS

@@ -169,8 +169,22 @@ impl From<JsonRejection> for AppError {
 }
 
 impl From<QueryRejection> for AppError {
+    /// A parameter of the wrong type names its field (`limit: invalid digit found in string`).
     fn from(rejection: QueryRejection) -> Self {
-        AppError::bad_request("invalid_query", rejection.body_text())
+        let text = rejection.body_text();
+        let named = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .and_then(|rest| rest.split_once(": "))
+            .filter(|(field, _)| {
+                !field.is_empty()
+                    && field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            });
+        match named {
+            Some((field, message)) => AppError::field(field, message),
+            None => AppError::bad_request("invalid_query", text),
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod analyzer;
 pub mod app;
 pub mod auth;
 pub mod bench;

@@ -1,6 +1,7 @@
 //! Background loops that move stored mentions through the pipeline. Each one reads its work
 //! from the database (the truth), so after a crash it simply resumes:
-//! - the indexer adds mentions above the index's watermark to tantivy;
+//! - the indexer adds mentions whose `rev` is above the index's watermark to tantivy (new ones,
+//!   and changed ones again: classified, or moved to another incident);
 //! - the classifier scores unclassified mentions, places flagged ones in incidents and queues
 //!   alerts, one transaction per batch.
 
@@ -37,10 +38,10 @@ pub async fn run_indexer(store: Store, index: SearchIndex, notify: Arc<Notify>, 
     }
 }
 
-/// Indexes one batch above the watermark; returns how many mentions it added.
+/// Indexes one batch above the watermark; returns how many mentions it (re)indexed.
 pub async fn index_pending(store: &Store, index: &SearchIndex) -> anyhow::Result<usize> {
     let watermark = index.watermark()?;
-    let rows = store.mentions_after(watermark, INDEX_BATCH).await?;
+    let rows = store.mentions_changed_after(watermark, INDEX_BATCH).await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -65,6 +66,8 @@ pub struct ClassifyWorker {
     pub mail: crate::alerts::MailContext,
     /// Wakes the mail worker.
     pub mail_notify: Arc<Notify>,
+    /// Wakes the indexer (labels and incidents are searchable).
+    pub index_notify: Arc<Notify>,
 }
 
 impl ClassifyWorker {
@@ -118,6 +121,7 @@ impl ClassifyWorker {
             tx.record_classification(&record, &at).await?;
         }
         tx.commit().await?;
+        self.index_notify.notify_one();
         if opened > 0 {
             self.mail_notify.notify_one();
         }

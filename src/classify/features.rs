@@ -100,6 +100,16 @@ fn slang_map() -> &'static HashMap<&'static str, &'static str> {
     MAP.get_or_init(|| SLANG.iter().copied().collect())
 }
 
+/// The standard word for an informal spelling (lowercase), if our table knows it.
+pub fn slang(word: &str) -> Option<&'static str> {
+    slang_map().get(word).copied()
+}
+
+/// Squeezes letters repeated more than twice ("awasss" → "awass").
+pub fn squeeze_repeats(word: &str) -> String {
+    squeeze(word)
+}
+
 /// Lowercases, replaces links, squeezes letters repeated more than twice and maps slang.
 pub fn normalise_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();

@@ -173,6 +173,8 @@ pub struct PendingMention {
 pub struct IndexRow {
     /// Arrival order.
     pub seq: i64,
+    /// Change counter: bumped (by trigger) on arrival, classification and incident moves.
+    pub rev: i64,
     /// Public id.
     pub id: String,
     /// Platform.
@@ -185,6 +187,12 @@ pub struct IndexRow {
     pub author_handle: Option<String>,
     /// Capture time.
     pub captured_at: String,
+    /// When the author posted it, if known.
+    pub posted_at: Option<String>,
+    /// Flagged labels JSON, once classified.
+    pub labels: Option<String>,
+    /// Its incident, if any.
+    pub incident_id: Option<String>,
 }
 
 /// The classifier's result for one mention.

@@ -152,21 +152,21 @@ impl Store {
             .await?)
     }
 
-    /// Mentions that arrived after `seq`, for the indexer.
-    pub async fn mentions_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<IndexRow>> {
+    /// Mentions that arrived or changed after `rev`, in `rev` order, for the indexer.
+    pub async fn mentions_changed_after(&self, rev: i64, limit: i64) -> anyhow::Result<Vec<IndexRow>> {
         Ok(sqlx::query_as(
-            "SELECT seq, id, source, text, region, author_handle, captured_at FROM mentions \
-             WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, rev, id, source, text, region, author_handle, captured_at, posted_at, labels, \
+             incident_id FROM mentions WHERE rev > ? ORDER BY rev LIMIT ?",
         )
-        .bind(seq)
+        .bind(rev)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// The highest `seq` stored (0 when empty).
-    pub async fn max_seq(&self) -> anyhow::Result<i64> {
-        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM mentions")
+    /// The highest `rev` stored (0 when empty): the index is current when its watermark is this.
+    pub async fn max_rev(&self) -> anyhow::Result<i64> {
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(rev) FROM mentions")
             .fetch_one(&self.pool)
             .await?;
         Ok(max.unwrap_or(0))

@@ -172,40 +172,134 @@ pub(super) async fn get_mention(
     Ok(Json(mention_json(&m)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct SearchParams {
     q: Option<String>,
+    label: Option<String>,
+    source: Option<String>,
+    region: Option<String>,
+    incident: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    sort: Option<String>,
     limit: Option<usize>,
     offset: Option<usize>,
+    facets: Option<bool>,
 }
 
-pub(super) async fn search(
-    State(state): State<AppState>,
-    caller: Caller,
-    AppQuery(p): AppQuery<SearchParams>,
-) -> AppResult<Json<Value>> {
-    caller.require_read()?;
-    let q = p.q.unwrap_or_default();
-    if q.trim().is_empty() {
-        return Err(AppError::field("q", "is required"));
+impl SearchParams {
+    /// From a page's query string (all text): numbers that do not parse are ignored.
+    pub(super) fn from_form(p: &std::collections::HashMap<String, String>) -> SearchParams {
+        let text = |k: &str| p.get(k).cloned();
+        SearchParams {
+            q: text("q"),
+            label: text("label"),
+            source: text("source"),
+            region: text("region"),
+            incident: text("incident"),
+            from: text("from"),
+            to: text("to"),
+            sort: text("sort"),
+            limit: p.get("limit").and_then(|v| v.parse().ok()),
+            offset: p.get("offset").and_then(|v| v.parse().ok()),
+            facets: Some(true),
+        }
     }
+}
+
+/// A time bound: RFC 3339, or a date `YYYY-MM-DD` meaning that day's start in WIB (for `to`,
+/// the end of that day).
+fn parse_bound(field: &str, value: &str, end_of_day: bool) -> AppResult<chrono::DateTime<chrono::Utc>> {
+    if let Some(t) = crate::store::parse_ts(value) {
+        return Ok(t);
+    }
+    let day = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| AppError::field(field, "use a date (2026-11-29) or an RFC 3339 time"))?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let wib = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
+    Ok(day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(wib)
+        .single()
+        .expect("fixed offsets are unambiguous")
+        .with_timezone(&chrono::Utc))
+}
+
+/// Validates search parameters into a request for the index.
+pub(super) fn search_request(p: SearchParams) -> AppResult<crate::index::SearchRequest> {
+    use crate::index::{SearchRequest, Sort};
+    let q = p.q.unwrap_or_default();
     if q.chars().count() > 1000 {
         return Err(AppError::bad_request(
             "invalid_query",
             "q is longer than 1000 characters",
         ));
     }
-    let limit = p.limit.unwrap_or(20).clamp(1, 100);
-    let offset = p.offset.unwrap_or(0).min(10_000);
+    let label = match p.label.as_deref().filter(|s| !s.is_empty()) {
+        Some(l) => Some(
+            l.parse::<Label>()
+                .map_err(|e| AppError::field("label", e.to_string()))?
+                .code()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let from = p
+        .from
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|v| parse_bound("from", v, false))
+        .transpose()?;
+    let to =
+        p.to.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|v| parse_bound("to", v, true))
+            .transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            return Err(AppError::field("to", "must be after from"));
+        }
+    }
+    let sort = match p.sort.as_deref().unwrap_or("relevance") {
+        "relevance" | "" => Sort::Relevance,
+        "newest" => Sort::Newest,
+        "oldest" => Sort::Oldest,
+        _ => return Err(AppError::field("sort", "one of relevance, newest, oldest")),
+    };
+    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Ok(SearchRequest {
+        q,
+        label,
+        source: nonempty(p.source).map(|s| s.to_lowercase()),
+        region: nonempty(p.region),
+        incident: nonempty(p.incident),
+        from,
+        to,
+        sort,
+        limit: p.limit.unwrap_or(20).clamp(1, 100),
+        offset: p.offset.unwrap_or(0).min(10_000),
+        facets: p.facets.unwrap_or(true),
+    })
+}
+
+/// Runs a search on a blocking thread and joins the hits with their stored mentions.
+pub(super) async fn run_search(state: &AppState, request: crate::index::SearchRequest) -> AppResult<Value> {
     let index = state.index.clone();
-    let query = q.clone();
-    let page = tokio::task::spawn_blocking(move || index.search(&query, limit, offset))
+    let r = request.clone();
+    let started = std::time::Instant::now();
+    let page = tokio::task::spawn_blocking(move || index.search(&r))
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|e| match e {
             SearchError::BadQuery(m) => AppError::bad_request("invalid_query", m),
             SearchError::Internal(e) => AppError::Internal(e),
         })?;
+    let took_ms = started.elapsed().as_secs_f64() * 1000.0;
     let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
     let rows = state.store.mentions_by_ids(&ids).await?;
     let hits: Vec<Value> = page
@@ -216,15 +310,38 @@ pub(super) async fn search(
             Some(json!({
                 "id": h.id, "score": h.score, "snippet": h.snippet,
                 "source": m.source, "region": m.region, "url": m.url,
+                "author": m.author_handle,
                 "captured_at": m.captured_at, "posted_at": m.posted_at,
                 "labels": m.labels.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(json!([])),
                 "incident_id": m.incident_id,
             }))
         })
         .collect();
-    Ok(Json(
-        json!({ "query": q, "total": page.total, "limit": limit, "offset": offset, "hits": hits }),
-    ))
+    let facet = |counts: &[(String, u64)]| -> Value {
+        counts
+            .iter()
+            .map(|(k, n)| json!({ "value": k, "count": n }))
+            .collect()
+    };
+    let facets = page
+        .facets
+        .as_ref()
+        .map(|f| json!({ "label": facet(&f.label), "source": facet(&f.source), "region": facet(&f.region) }));
+    Ok(json!({
+        "query": request.q, "total": page.total, "limit": request.limit, "offset": request.offset,
+        "took_ms": (took_ms * 100.0).round() / 100.0, "hits": hits, "facets": facets,
+    }))
+}
+
+/// `GET /api/v1/search`: full-text search with filters, order, page, highlights and facets.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(p): AppQuery<SearchParams>,
+) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let request = search_request(p)?;
+    Ok(Json(run_search(&state, request).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -631,6 +748,7 @@ pub(super) async fn merge(
     tx.add_event(&target.id, &at, &caller.name, "merged_from", &from.to_string())
         .await?;
     tx.commit().await?;
+    state.ingest_notify[0].notify_one();
     incident_response(&state, &id).await
 }
 
@@ -737,6 +855,7 @@ pub(super) async fn split(
     )
     .await?;
     tx.commit().await?;
+    state.ingest_notify[0].notify_one();
     let i = state
         .store
         .incident(&new_id)

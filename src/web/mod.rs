@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::queue))
         .route("/incidents/{id}", get(pages::incident))
         .route("/library", get(pages::library))
+        .route("/search", get(pages::search))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/ack/{token}", get(pages::ack_form).post(pages::ack))

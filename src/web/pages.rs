@@ -69,6 +69,7 @@ fn env() -> &'static Environment<'static> {
             ("login.html", include_str!("../templates/web/login.html")),
             ("library.html", include_str!("../templates/web/library.html")),
             ("ack.html", include_str!("../templates/web/ack.html")),
+            ("search.html", include_str!("../templates/web/search.html")),
         ] {
             env.add_template(name, src).expect("valid template");
         }
@@ -437,6 +438,84 @@ pub(super) async fn library(
     render(
         "library.html",
         context! { items => items, q => q, channel => channel, channels => crate::playbooks::CHANNELS, user => user_ctx(&user) },
+    )
+}
+
+/// `GET /search`: the search page, on the same request parsing and search as the API.
+pub(super) async fn search(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(p): Query<std::collections::HashMap<String, String>>,
+) -> AppResult<Html<String>> {
+    let get = |k: &str| p.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let params = super::api::SearchParams::from_form(&p);
+    let searched = ["q", "label", "source", "region", "incident", "from", "to"]
+        .iter()
+        .any(|k| get(k).is_some());
+    let (result, error) = if !searched {
+        (None, None)
+    } else {
+        match super::api::search_request(params) {
+            Ok(r) => match super::api::run_search(&state, r).await {
+                Ok(v) => (Some(v), None),
+                Err(AppError::BadRequest { message, .. }) => (None, Some(message)),
+                Err(e) => return Err(e),
+            },
+            Err(AppError::Validation(errors)) => (
+                None,
+                Some(
+                    errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ),
+            Err(AppError::BadRequest { message, .. }) => (None, Some(message)),
+            Err(e) => return Err(e),
+        }
+    };
+    let hits: Vec<minijinja::Value> = result
+        .as_ref()
+        .and_then(|r| r["hits"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|h| {
+            context! {
+                id => h["id"], source => h["source"], region => h["region"], url => h["url"],
+                author => h["author"], incident_id => h["incident_id"], labels => h["labels"],
+                at => wib(h["posted_at"].as_str().or(h["captured_at"].as_str()).unwrap_or("")),
+                // Escaped by the index; only <mark> is markup.
+                snippet => minijinja::Value::from_safe_string(h["snippet"].as_str().unwrap_or("").to_string()),
+            }
+        })
+        .collect();
+    let form: std::collections::BTreeMap<&str, String> =
+        ["q", "label", "source", "region", "incident", "from", "to", "sort"]
+            .into_iter()
+            .map(|k| (k, get(k).unwrap_or_default()))
+            .collect();
+    let total = result.as_ref().and_then(|r| r["total"].as_u64()).unwrap_or(0);
+    let offset = result.as_ref().and_then(|r| r["offset"].as_u64()).unwrap_or(0);
+    let limit = result.as_ref().and_then(|r| r["limit"].as_u64()).unwrap_or(20);
+    // The current filters as a query string, for facet links and pages.
+    let base: String = form
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    render(
+        "search.html",
+        context! {
+            user => user_ctx(&user), form => form, hits => hits, error => error, searched => searched,
+            total => total, offset => offset, limit => limit, base => base,
+            facets => result.as_ref().map(|r| r["facets"].clone()),
+            took_ms => result.as_ref().map(|r| r["took_ms"].clone()),
+            labels => Label::ALL.iter().map(|l| context! { code => l.code(), name => l.name_id() }).collect::<Vec<_>>(),
+            prev => (offset > 0).then(|| offset.saturating_sub(limit)),
+            next => (offset + limit < total).then_some(offset + limit),
+        },
     )
 }
 

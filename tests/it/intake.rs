@@ -225,10 +225,10 @@ async fn tokens_are_required_and_roles_checked() {
         (status, body["error"]["details"][0]["field"].as_str()),
         (422, Some("status"))
     );
-    let (status, body) = app.get("/api/v1/search?q=").await;
+    let (status, body) = app.get("/api/v1/search?q=x&label=bogus").await;
     assert_eq!(
         (status, body["error"]["details"][0]["field"].as_str()),
-        (422, Some("q"))
+        (422, Some("label"))
     );
     let (status, body) = app.get("/api/v1/search?q=text%3A(").await;
     assert_eq!(

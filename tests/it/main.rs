@@ -7,4 +7,5 @@ mod escalation;
 mod helpers;
 mod intake;
 mod pipeline;
+mod search;
 mod web;

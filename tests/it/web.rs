@@ -12,7 +12,7 @@ async fn pages_need_a_login_and_logout_ends_the_session() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for path in ["/", "/library", "/incidents/inc_x"] {
+    for path in ["/", "/library", "/search?q=x", "/incidents/inc_x"] {
         let r = anon.get(format!("{}{path}", app.base)).send().await.unwrap();
         assert_eq!(r.status(), 303, "{path}");
         assert!(r.headers()["location"]

@@ -1,6 +1,9 @@
 //! `tanggap bench`: measures the classifier's raw embedding rate at several batch sizes and
 //! the pipeline's rate (store → classify → incidents → outbox) on the same texts, on unique
-//! texts and on a stream where chain messages repeat. Prints Markdown tables.
+//! texts and on a stream where chain messages repeat. Prints Markdown tables. The search
+//! benchmark is in [`search`].
+
+pub mod search;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -146,6 +149,7 @@ async fn pipeline_rate(settings: &Settings, classifier: Classifier, texts: &[Str
             ack_link_hours: 24,
         },
         mail_notify: Arc::new(Notify::new()),
+        index_notify: Arc::new(Notify::new()),
     };
     let started = Instant::now();
     store.insert_mentions(&mentions).await?;
