@@ -23,6 +23,7 @@ use crate::web::{self, AppState, Metrics};
 /// A built service, ready to run.
 pub struct Application {
     listener: TcpListener,
+    stop_tx: watch::Sender<bool>,
     state: AppState,
     base_url: String,
     transport: Transport,
@@ -79,7 +80,9 @@ impl Application {
             .iter()
             .map(|t| sha256_hex(t.expose().as_bytes()))
             .collect();
+        let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState {
+            stopping: stop_rx,
             store,
             index,
             settings: Arc::new(settings),
@@ -98,6 +101,7 @@ impl Application {
         };
         Ok(Application {
             listener,
+            stop_tx,
             state,
             base_url,
             transport,
@@ -131,8 +135,8 @@ impl Application {
 
     /// Serves until `shutdown` resolves; background loops stop with it.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let stop = Shutdown(stop_rx);
+        let stop_tx = self.stop_tx;
+        let stop = Shutdown(self.state.stopping.clone());
         let state = self.state.clone();
         let mail_notify = Arc::new(Notify::new());
         let mut tasks: Vec<JoinHandle<()>> = Vec::new();
@@ -171,8 +175,13 @@ impl Application {
             stop.clone(),
         )));
         let app = web::router(state.clone());
+        let stopping = stop_tx.clone();
         let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                // Live streams and background loops end now; requests in flight finish.
+                let _ = stopping.send(true);
+            })
             .await;
         let _ = stop_tx.send(true);
         for t in tasks {

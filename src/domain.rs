@@ -258,6 +258,11 @@ impl Role {
         !matches!(self, Role::Ingest)
     }
 
+    /// Whether this role may act on incidents (acknowledge, draft, change state).
+    pub fn can_respond(self) -> bool {
+        matches!(self, Role::Responder | Role::Admin)
+    }
+
     /// Whether this role may send mentions.
     pub fn can_ingest(self) -> bool {
         matches!(self, Role::Ingest | Role::Admin)

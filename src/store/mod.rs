@@ -433,6 +433,10 @@ pub struct IncidentFilter {
     pub team: Option<String>,
     /// Severity code.
     pub severity: Option<String>,
+    /// Assignee (exact).
+    pub assignee: Option<String>,
+    /// Region (exact, any case).
+    pub region: Option<String>,
     /// Page size.
     pub limit: i64,
     /// Page offset.

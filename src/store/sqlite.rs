@@ -203,6 +203,12 @@ impl Store {
         if f.severity.is_some() {
             sql.push_str(" AND severity = ?");
         }
+        if f.assignee.is_some() {
+            sql.push_str(" AND assignee = ?");
+        }
+        if f.region.is_some() {
+            sql.push_str(" AND region = ? COLLATE NOCASE");
+        }
         sql.push_str(
             " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, \
              ack_due_at, opened_at LIMIT ? OFFSET ?",
@@ -211,10 +217,29 @@ impl Store {
         for s in &f.statuses {
             q = q.bind(s);
         }
-        for v in [&f.label, &f.team, &f.severity].into_iter().flatten() {
+        for v in [&f.label, &f.team, &f.severity, &f.assignee, &f.region]
+            .into_iter()
+            .flatten()
+        {
             q = q.bind(v);
         }
         Ok(q.bind(f.limit).bind(f.offset).fetch_all(&self.pool).await?)
+    }
+
+    /// Changes whenever the queue could look different: incidents opened or updated, mentions
+    /// arriving or classified, mail sent. Polled by the live queue.
+    pub async fn queue_version(&self) -> anyhow::Result<String> {
+        let (n, updated, rev, sent): (i64, Option<String>, Option<i64>, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM incidents), (SELECT MAX(updated_at) FROM incidents), \
+             (SELECT MAX(rev) FROM mentions), (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(format!(
+            "{n}:{}:{}:{sent}",
+            updated.unwrap_or_default(),
+            rev.unwrap_or(0)
+        ))
     }
 
     /// One incident.

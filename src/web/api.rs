@@ -350,6 +350,8 @@ pub(super) struct IncidentParams {
     label: Option<String>,
     team: Option<String>,
     severity: Option<String>,
+    assignee: Option<String>,
+    region: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -409,6 +411,8 @@ pub(crate) fn incident_filter(
         label,
         team: team.filter(|s| !s.is_empty()).map(str::to_string),
         severity,
+        assignee: None,
+        region: None,
         limit: 100,
         offset: 0,
     })
@@ -487,6 +491,8 @@ pub(super) async fn list_incidents(
         p.team.as_deref(),
         p.severity.as_deref(),
     )?;
+    filter.assignee = p.assignee.filter(|s| !s.is_empty());
+    filter.region = p.region.filter(|s| !s.is_empty());
     filter.limit = p.limit.unwrap_or(50).clamp(1, 500);
     filter.offset = p.offset.unwrap_or(0).max(0);
     let rows = state.store.incidents(&filter).await?;

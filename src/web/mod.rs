@@ -2,6 +2,7 @@
 
 mod api;
 mod clarify;
+mod live;
 mod pages;
 
 use std::collections::HashSet;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub base_url: String,
     /// Link signing for mails.
     pub mail: crate::alerts::MailContext,
+    /// Turns true when the server starts shutting down (ends live streams).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Process counters.
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}", get(pages::incident))
         .route("/library", get(pages::library))
         .route("/search", get(pages::search))
+        .route("/events", get(live::events))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/ack/{token}", get(pages::ack_form).post(pages::ack))

@@ -25,7 +25,7 @@ const MAX_FAILURES: i64 = 5;
 const THROTTLE_MINUTES: i64 = 15;
 
 /// A logged-in person on a page; anyone else is sent to the login page.
-pub(super) struct PageUser(Session);
+pub(super) struct PageUser(pub(super) Session);
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
@@ -70,6 +70,10 @@ fn env() -> &'static Environment<'static> {
             ("library.html", include_str!("../templates/web/library.html")),
             ("ack.html", include_str!("../templates/web/ack.html")),
             ("search.html", include_str!("../templates/web/search.html")),
+            (
+                "queue_rows.html",
+                include_str!("../templates/web/queue_rows.html"),
+            ),
         ] {
             env.add_template(name, src).expect("valid template");
         }
@@ -85,14 +89,49 @@ fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
     Ok(Html(html))
 }
 
+/// Queue filters, kept in the URL.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct QueueQuery {
+    status: Option<String>,
+    label: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    region: Option<String>,
+    /// `rows`: only the live part (counts and table), for the page's live updates.
+    partial: Option<String>,
+}
+
+/// `GET /`: the queue of open incidents, most severe and soonest due first, with filters,
+/// SLA countdowns, live updates and keyboard shortcuts.
 pub(super) async fn queue(
     State(state): State<AppState>,
     PageUser(user): PageUser,
+    Query(p): Query<QueueQuery>,
 ) -> AppResult<Html<String>> {
-    let filter = IncidentFilter {
-        limit: 200,
-        ..Default::default()
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
     };
+    let (mut filter, error) =
+        match super::api::incident_filter(p.status.as_deref(), p.label.as_deref(), p.team.as_deref(), None) {
+            Ok(f) => (f, None),
+            Err(AppError::Validation(errors)) => (
+                IncidentFilter::default(),
+                Some(
+                    errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ),
+            Err(e) => return Err(e),
+        };
+    filter.assignee = nonempty(&p.assignee);
+    filter.region = nonempty(&p.region);
+    filter.limit = 200;
     let rows = state.store.incidents(&filter).await?;
     let counts = state.store.counts().await?;
     let mut incidents = Vec::with_capacity(rows.len());
@@ -112,21 +151,41 @@ pub(super) async fn queue(
         } else {
             0
         };
+        // The clock that matters now: acknowledgement until acknowledged, then clarification.
+        let (due, due_kind) = match (&i.acknowledged_at, &i.clarify_due_at) {
+            (None, _) => (Some(i.ack_due_at.clone()), "akui"),
+            (Some(_), Some(c)) if i.first_clarified_at.is_none() => (Some(c.clone()), "klarifikasi"),
+            _ => (None, ""),
+        };
         incidents.push({
             context! {
                 id => i.id, title => i.title, severity => i.severity, status => i.status,
                 team => i.team, region => i.region, source => i.source, mention_count => i.mention_count,
                 labels => serde_json::from_str::<Vec<String>>(&i.labels).unwrap_or_default(),
-                playbook => i.playbook_id, ack_due => wib(&i.ack_due_at),
+                playbook => i.playbook_id, assignee => i.assignee,
+                due => due.as_deref().map(wib), due_iso => due, due_kind => due_kind,
                 checklist => format!("{done}/{total}"),
                 breached => i.ack_breached_at.is_some() || i.clarify_breached_at.is_some(),
+                can_ack => i.status == "new",
             }
         });
     }
-    render(
-        "queue.html",
-        context! { incidents => incidents, counts => counts, model_problem => state.classifier_problem, user => user_ctx(&user) },
-    )
+    let filters = context! {
+        status => nonempty(&p.status), label => nonempty(&p.label), team => nonempty(&p.team),
+        assignee => nonempty(&p.assignee), region => nonempty(&p.region),
+    };
+    let ctx = context! {
+        incidents => incidents, counts => counts, model_problem => state.classifier_problem,
+        user => user_ctx(&user), filters => filters, error => error,
+        labels => Label::ALL.iter().map(|l| context! { code => l.code(), name => l.name_id() }).collect::<Vec<_>>(),
+        teams => state.settings.teams.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+        statuses => crate::domain::IncidentStatus::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+        can_act => user.role.can_respond(),
+    };
+    if p.partial.as_deref() == Some("rows") {
+        return render("queue_rows.html", ctx);
+    }
+    render("queue.html", ctx)
 }
 
 pub(super) async fn incident(
