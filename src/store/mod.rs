@@ -627,3 +627,24 @@ pub struct BreachRow {
     /// The due time that passed.
     pub due_at: String,
 }
+
+/// One incident's clocks, for the dashboard.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IncidentClocks {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity code.
+    pub severity: String,
+    /// Status code.
+    pub status: String,
+    /// First sighting of its first mention.
+    pub first_seen_at: String,
+    /// Opened.
+    pub opened_at: String,
+    /// Acknowledged.
+    pub acknowledged_at: Option<String>,
+    /// First approved clarification.
+    pub first_clarified_at: Option<String>,
+}

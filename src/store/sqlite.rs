@@ -242,6 +242,48 @@ impl Store {
         ))
     }
 
+    /// Mentions per WIB day and flagged label captured in `[from, to)`.
+    pub async fn label_volume_by_day(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> anyhow::Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT date(captured_at, '+7 hours') AS day, j.value AS label, COUNT(*) FROM mentions, \
+             json_each(mentions.labels) AS j WHERE captured_at >= ? AND captured_at < ? \
+             GROUP BY day, label ORDER BY day, label",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Flagged mentions per region captured in `[from, to)`, largest first.
+    pub async fn flagged_volume_by_region(&self, from: &str, to: &str) -> anyhow::Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT COALESCE(NULLIF(TRIM(region), ''), '(tanpa wilayah)') AS r, COUNT(*) AS n FROM mentions \
+             WHERE captured_at >= ? AND captured_at < ? AND labels IS NOT NULL AND labels <> '[]' \
+             GROUP BY r ORDER BY n DESC LIMIT 12",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Incidents opened in `[from, to)` with their clocks.
+    pub async fn incident_clocks(&self, from: &str, to: &str) -> anyhow::Result<Vec<IncidentClocks>> {
+        Ok(sqlx::query_as(
+            "SELECT id, title, severity, status, first_seen_at, opened_at, acknowledged_at, first_clarified_at \
+             FROM incidents WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// One incident.
     pub async fn incident(&self, id: &str) -> anyhow::Result<Option<IncidentRow>> {
         let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?");

@@ -209,7 +209,11 @@ impl SearchParams {
 
 /// A time bound: RFC 3339, or a date `YYYY-MM-DD` meaning that day's start in WIB (for `to`,
 /// the end of that day).
-fn parse_bound(field: &str, value: &str, end_of_day: bool) -> AppResult<chrono::DateTime<chrono::Utc>> {
+pub(super) fn parse_bound(
+    field: &str,
+    value: &str,
+    end_of_day: bool,
+) -> AppResult<chrono::DateTime<chrono::Utc>> {
     if let Some(t) = crate::store::parse_ts(value) {
         return Ok(t);
     }
@@ -424,7 +428,7 @@ fn secs(from: Option<&str>, to: Option<&str>) -> Option<i64> {
 }
 
 /// Hours on each side of the first approved clarification compared by the effect measure.
-const EFFECT_WINDOW_HOURS: i64 = 6;
+pub(super) const EFFECT_WINDOW_HOURS: i64 = 6;
 
 /// Mention velocity (per hour) in the hours before and after the first approved clarification,
 /// so the office can see whether its answer slowed the claim down.

@@ -1,7 +1,9 @@
 //! HTTP: the JSON API under `/api/v1`, health and metrics, and the server-rendered pages.
 
 mod api;
+mod charts;
 mod clarify;
+mod dashboard;
 mod live;
 mod pages;
 
@@ -110,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/library", get(pages::library))
         .route("/search", get(pages::search))
         .route("/events", get(live::events))
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/ack/{token}", get(pages::ack_form).post(pages::ack))

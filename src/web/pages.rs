@@ -54,6 +54,16 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The template context for the logged-in person (for other page modules).
+pub(super) fn user_context(s: &Session) -> minijinja::Value {
+    user_ctx(s)
+}
+
+/// Renders one of the compiled-in page templates.
+pub(super) fn render_page(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
+    render(name, ctx)
+}
+
 fn user_ctx(s: &Session) -> minijinja::Value {
     context! { name => s.name, role => s.role.code(), csrf => s.csrf }
 }
@@ -74,6 +84,7 @@ fn env() -> &'static Environment<'static> {
                 "queue_rows.html",
                 include_str!("../templates/web/queue_rows.html"),
             ),
+            ("dashboard.html", include_str!("../templates/web/dashboard.html")),
         ] {
             env.add_template(name, src).expect("valid template");
         }

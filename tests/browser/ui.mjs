@@ -206,7 +206,8 @@ try {
   if (cfg.extra_pages) {
     for (const [name, path] of cfg.extra_pages) {
       log(`page ${path}`);
-      await page.goto(cfg.base + path);
+      const resp = await page.goto(cfg.base + path);
+      assert.equal(resp.status(), 200, `${path} answers 200`);
       await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
       await noScriptRan(page, path);
     }

@@ -49,7 +49,7 @@ async fn the_ui_works_in_a_real_browser() {
     let mut cfg = json!({
         "base": app.base, "ingest_token": INGEST_TOKEN, "admin_token": app.admin_token,
         "scam_incident": incidents[0], "hostile_incident": incidents[1],
-        "screenshots": shots, "extra_pages": [],
+        "screenshots": shots, "extra_pages": [["10-dashboard", "/dashboard"]],
     });
     cfg.as_object_mut().unwrap().extend(users);
     let dir = repo().join("tests/browser");

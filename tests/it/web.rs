@@ -157,3 +157,61 @@ async fn session_api_calls_need_the_csrf_token_and_roles_hold() {
     assert_eq!(r.status(), 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_measures_volume_status_and_response_times() {
+    crate::helpers::require_model();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .with_test_writer()
+        .try_init();
+    let app = spawn_app(Options::default()).await;
+    let scam = "Selamat siang Bapak/Ibu, saya Gubernur Lampung, ini nomor WA baru saya. \
+                Tolong bantu transfer dulu 15 juta ke rekening BRI 1234567890, nanti saya ganti hari ini.";
+    let item = json!({"source": "whatsapp", "external_id": "dash-1", "text": scam, "region": "Pringsewu"});
+    let (_, body) = app.post_mentions(item.to_string(), "application/json").await;
+    let m = app
+        .wait_classified(body["items"][0]["id"].as_str().unwrap())
+        .await;
+    let incident = m["incident_id"].as_str().expect("an incident").to_string();
+    let responder = app.token(Role::Responder).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/transitions"),
+            &responder,
+            Some(json!({"to": "acknowledged"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (client, _) = app.login_as(Role::Viewer).await;
+    let page = client
+        .get(format!("{}/dashboard", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<strong id=\"incidents-opened\">1</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Pringsewu"), "region volume");
+    assert!(page.contains("scam ("), "label volume legend");
+    assert!(page.contains(">acknowledged</text>"), "status chart");
+    assert!(
+        page.contains("<td>Waktu pengakuan</td>") && page.contains("<svg class=\"chart\""),
+        "response times against the SLA"
+    );
+    let bad = client
+        .get(format!("{}/dashboard?from=2026-12-01&to=2026-11-01", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(bad.contains("role=\"alert\""), "a bad period is explained");
+    app.stop().await;
+}
