@@ -71,6 +71,24 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl AppError {
+    /// What a page shows for a bad request or bad fields (`field: message; …`); `None` for
+    /// every other error, which the page should not swallow.
+    pub fn input_problem(&self) -> Option<String> {
+        match self {
+            AppError::BadRequest { message, .. } => Some(message.clone()),
+            AppError::Validation(errors) => Some(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// Result alias for handlers.
 pub type AppResult<T> = Result<T, AppError>;
 

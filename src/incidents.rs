@@ -317,6 +317,43 @@ async fn join(
     })
 }
 
+/// Hours either side of the first approved clarification over which its effect is measured.
+pub const EFFECT_WINDOW_HOURS: i64 = 6;
+
+/// An incident's mention rate around its first approved clarification.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClarificationEffect {
+    /// Mentions per hour in the window before.
+    pub before_per_hour: f64,
+    /// Mentions per hour since, over at most the same window.
+    pub after_per_hour: f64,
+    /// Hours observed after (less than the window while it is still running).
+    pub after_hours_observed: f64,
+}
+
+/// Measures [`ClarificationEffect`] for a clarification approved at `at`.
+pub async fn clarification_effect(
+    store: &crate::store::Store,
+    incident_id: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ClarificationEffect> {
+    let window = Duration::hours(EFFECT_WINDOW_HOURS);
+    let before = store
+        .incident_mentions_between(incident_id, &ts(at - window), &ts(at))
+        .await?;
+    let end = (at + window).min(now);
+    let after = store
+        .incident_mentions_between(incident_id, &ts(at), &ts(end))
+        .await?;
+    let hours = ((end - at).num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    Ok(ClarificationEffect {
+        before_per_hour: before as f64 / EFFECT_WINDOW_HOURS as f64,
+        after_per_hour: after as f64 / hours,
+        after_hours_observed: hours,
+    })
+}
+
 /// Window-over-window spike check on a joined incident: raises severity one level and alerts
 /// the on-call person again in the incident's thread, at most once an hour.
 async fn check_spike(

@@ -427,34 +427,19 @@ fn secs(from: Option<&str>, to: Option<&str>) -> Option<i64> {
     Some((b - a).num_seconds().max(0))
 }
 
-/// Hours on each side of the first approved clarification compared by the effect measure.
-pub(super) const EFFECT_WINDOW_HOURS: i64 = 6;
-
 /// Mention velocity (per hour) in the hours before and after the first approved clarification,
 /// so the office can see whether its answer slowed the claim down.
 async fn clarification_effect(state: &AppState, i: &IncidentRow) -> AppResult<Value> {
     let Some(at) = i.first_clarified_at.as_deref().and_then(crate::store::parse_ts) else {
         return Ok(Value::Null);
     };
-    let w = chrono::Duration::hours(EFFECT_WINDOW_HOURS);
-    let now = chrono::Utc::now();
-    let ts = crate::store::ts;
-    let before = state
-        .store
-        .incident_mentions_between(&i.id, &ts(at - w), &ts(at))
-        .await?;
-    let after_end = (at + w).min(now);
-    let after = state
-        .store
-        .incident_mentions_between(&i.id, &ts(at), &ts(after_end))
-        .await?;
-    let after_hours = ((after_end - at).num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    let e = crate::incidents::clarification_effect(&state.store, &i.id, at, chrono::Utc::now()).await?;
     Ok(json!({
         "clarified_at": i.first_clarified_at,
-        "window_hours": EFFECT_WINDOW_HOURS,
-        "before_per_hour": before as f64 / EFFECT_WINDOW_HOURS as f64,
-        "after_per_hour": after as f64 / after_hours,
-        "after_hours_observed": after_hours,
+        "window_hours": crate::incidents::EFFECT_WINDOW_HOURS,
+        "before_per_hour": e.before_per_hour,
+        "after_per_hour": e.after_per_hour,
+        "after_hours_observed": e.after_hours_observed,
     }))
 }
 

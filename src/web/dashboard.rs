@@ -85,16 +85,11 @@ pub(super) async fn dashboard(
 ) -> AppResult<Html<String>> {
     let (from, to, error) = match period(&p) {
         Ok((f, t)) => (f, t, None),
-        Err(AppError::Validation(e)) => {
+        Err(e) => {
+            let problem = e.input_problem().ok_or(e)?;
             let now = Utc::now();
-            let msg = e
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            (now - Duration::days(7), now, Some(msg))
+            (now - Duration::days(7), now, Some(problem))
         }
-        Err(e) => return Err(e),
     };
     let (f, t) = (ts(from), ts(to));
     let wib = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
@@ -202,7 +197,6 @@ pub(super) async fn dashboard(
     }
 
     // Velocity before and after each first approved clarification in the period.
-    let window = Duration::hours(super::api::EFFECT_WINDOW_HOURS);
     let now = Utc::now();
     let mut effects = Vec::new();
     for c in clocks
@@ -214,21 +208,8 @@ pub(super) async fn dashboard(
         let Some(at) = c.first_clarified_at.as_deref().and_then(parse_ts) else {
             continue;
         };
-        let before = state
-            .store
-            .incident_mentions_between(&c.id, &ts(at - window), &ts(at))
-            .await?;
-        let end = (at + window).min(now);
-        let after = state
-            .store
-            .incident_mentions_between(&c.id, &ts(at), &ts(end))
-            .await?;
-        let hours = ((end - at).num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
-        effects.push((
-            c.title.clone(),
-            before as f64 / window.num_hours() as f64,
-            after as f64 / hours,
-        ));
+        let e = crate::incidents::clarification_effect(&state.store, &c.id, at, now).await?;
+        effects.push((c.title.clone(), e.before_per_hour, e.after_per_hour));
     }
     let effect_svg = charts::before_after("Sebutan per jam sebelum dan sesudah klarifikasi", &effects);
 
@@ -242,7 +223,7 @@ pub(super) async fn dashboard(
             incidents => clocks.len(), flagged => volume.iter().map(|v| v.2).sum::<i64>(),
             volume_svg => safe(volume_svg), regions_svg => safe(regions_svg), status_svg => safe(status_svg),
             clock_charts => clock_charts, clock_rows => clock_rows, effect_svg => safe(effect_svg),
-            effect_window => super::api::EFFECT_WINDOW_HOURS,
+            effect_window => crate::incidents::EFFECT_WINDOW_HOURS,
         },
     )
 }

@@ -128,17 +128,7 @@ pub(super) async fn queue(
     let (mut filter, error) =
         match super::api::incident_filter(p.status.as_deref(), p.label.as_deref(), p.team.as_deref(), None) {
             Ok(f) => (f, None),
-            Err(AppError::Validation(errors)) => (
-                IncidentFilter::default(),
-                Some(
-                    errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            ),
-            Err(e) => return Err(e),
+            Err(e) => (IncidentFilter::default(), Some(e.input_problem().ok_or(e)?)),
         };
     filter.assignee = nonempty(&p.assignee);
     filter.region = nonempty(&p.region);
@@ -525,24 +515,10 @@ pub(super) async fn search(
     let (result, error) = if !searched {
         (None, None)
     } else {
-        match super::api::search_request(params) {
-            Ok(r) => match super::api::run_search(&state, r).await {
-                Ok(v) => (Some(v), None),
-                Err(AppError::BadRequest { message, .. }) => (None, Some(message)),
-                Err(e) => return Err(e),
-            },
-            Err(AppError::Validation(errors)) => (
-                None,
-                Some(
-                    errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            ),
-            Err(AppError::BadRequest { message, .. }) => (None, Some(message)),
-            Err(e) => return Err(e),
+        let searched = async { super::api::run_search(&state, super::api::search_request(params)?).await };
+        match searched.await {
+            Ok(v) => (Some(v), None),
+            Err(e) => (None, Some(e.input_problem().ok_or(e)?)),
         }
     };
     let hits: Vec<minijinja::Value> = result
