@@ -39,8 +39,11 @@ pub fn load_classifier(settings: &Settings) -> Result<Classifier, String> {
         ));
     }
     let heads = Heads::load(&heads_path).map_err(|e| format!("{e:#}"))?;
-    let encoder = Encoder::start(&settings.encoder_dir(), settings.classifier.batch_size)
-        .map_err(|e| format!("{e:#}"))?;
+    let encoder = Encoder::start(
+        &settings.encoder_dir(),
+        crate::classify::encoder::ModelOptions::from(settings),
+    )
+    .map_err(|e| format!("{e:#}"))?;
     Ok(Classifier::new(encoder, heads))
 }
 
@@ -155,6 +158,7 @@ impl Application {
                 mail: self.state.mail.clone(),
                 mail_notify: mail_notify.clone(),
                 index_notify: state.ingest_notify[0].clone(),
+                claims: Default::default(),
             };
             tasks.push(tokio::spawn(
                 worker.run(state.ingest_notify[1].clone(), stop.clone()),

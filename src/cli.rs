@@ -7,11 +7,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::app::{shutdown_signal, Application};
-use crate::classify::datasets::{self, Format};
-use crate::classify::heads::{Example, TrainParams};
-use crate::classify::{encoder, features, score_one, Heads};
+use crate::classify::datasets::Format;
+use crate::classify::heads::{FeatureSet, TrainParams};
+use crate::classify::training::{self, TrainOptions};
 use crate::config::Settings;
-use crate::domain::{Label, Role};
+use crate::domain::Role;
 use crate::index::SearchIndex;
 use crate::ingest::{self, Limits};
 use crate::playbooks::Playbooks;
@@ -45,35 +45,54 @@ enum Command {
         /// The file to import.
         file: PathBuf,
     },
-    /// Train the label heads on the seed set and any extra labelled files.
+    /// Train the label heads: each labelled file is split 70/15/15 (stratified, seeded); heads
+    /// fit on the train parts, are calibrated and get thresholds on the validation parts.
     Train {
         /// Labelled files; append `:FORMAT` (jsonl, ihnd, ibrohim) or let the name decide.
-        /// Defaults to MODELS_DIR/seed/train.jsonl.
+        /// Defaults to MODELS_DIR/seed/train.jsonl. Files may annotate only some labels.
         #[arg(long = "data", value_name = "FILE[:FORMAT]")]
         data: Vec<String>,
+        /// Also learn from the team's triage decisions in the database; prints the evaluation
+        /// before and after.
+        #[arg(long)]
+        include_feedback: bool,
         /// Full-batch optimisation steps.
         #[arg(long, default_value_t = 150)]
         epochs: usize,
-        /// Seed of the validation split.
+        /// Seed of the split.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Precision each threshold aims for on validation (default: classifier.precision_target).
+        #[arg(long)]
+        precision_target: Option<f32>,
+        /// Features the heads read (the alternatives exist to compare them).
+        #[arg(long, value_enum, default_value_t = FeatureSet::Both)]
+        features: FeatureSet,
         /// Where to write heads.json (heads.bin goes beside it). Defaults to MODELS_DIR/heads.json.
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Evaluate the trained heads on a labelled file: precision, recall and F1 per label.
+    /// Evaluate trained heads on held-out data: per label precision, recall, F1, support,
+    /// PR-AUC and a confusion summary. By default: the test part of every training file and
+    /// the seed test set. Writes eval.md and eval.json.
     Eval {
-        /// The labelled file.
-        file: PathBuf,
-        /// File format; guessed from the name when omitted.
+        /// A labelled file to evaluate on (its test part if the heads trained on it).
+        file: Option<PathBuf>,
+        /// Format of FILE; guessed from the name when omitted.
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Evaluate at most this many items (after de-duplication).
+        /// More labelled files, as `FILE[:FORMAT]`.
+        #[arg(long = "data", value_name = "FILE[:FORMAT]")]
+        data: Vec<String>,
+        /// Evaluate at most this many items per file (after de-duplication).
         #[arg(long)]
         limit: Option<usize>,
         /// Heads to evaluate. Defaults to MODELS_DIR/heads.json.
         #[arg(long)]
         heads: Option<PathBuf>,
+        /// Folder for eval.md and eval.json. Defaults to MODELS_DIR/eval.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
     },
     /// Rebuild the search index from the database, with progress.
     Reindex,
@@ -119,6 +138,11 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage the registry of known (already debunked) claims.
+    Claims {
+        #[command(subcommand)]
+        action: ClaimsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +168,22 @@ enum UserAction {
     Disable {
         /// The login name.
         username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClaimsAction {
+    /// Import claims from JSONL: one `{"claim", "verdict", "summary", "url"?, "incident_id"?}`
+    /// per line. Claims already registered are skipped; bad lines are reported by line number.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// List registered claims, newest first.
+    List {
+        /// Only claims whose text or summary contains this.
+        #[arg(long)]
+        q: Option<String>,
     },
 }
 
@@ -207,21 +247,57 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Train {
             data,
+            include_feedback,
             epochs,
             seed,
+            precision_target,
+            features,
             out,
         } => {
             let out = out.unwrap_or_else(|| settings.heads_path());
-            tokio::task::spawn_blocking(move || train(&settings, &data, epochs, seed, &out)).await?
+            let opts = TrainOptions {
+                data,
+                params: TrainParams {
+                    epochs,
+                    seed,
+                    precision_target: precision_target.unwrap_or(settings.classifier.precision_target),
+                    features,
+                    ..Default::default()
+                },
+                out,
+            };
+            train(settings, opts, include_feedback).await
         }
         Command::Eval {
             file,
             format,
+            mut data,
             limit,
             heads,
+            report_dir,
         } => {
+            if let Some(f) = file {
+                let format = format.unwrap_or_else(|| Format::guess(&f));
+                data.insert(
+                    0,
+                    format!("{}:{}", f.display(), format!("{format:?}").to_lowercase()),
+                );
+            }
             let heads = heads.unwrap_or_else(|| settings.heads_path());
-            tokio::task::spawn_blocking(move || eval(&settings, &file, format, limit, &heads)).await?
+            let dir = report_dir.unwrap_or_else(|| settings.models_dir.join("eval"));
+            tokio::task::spawn_blocking(move || {
+                let reports = training::evaluate(&settings, &heads, &data, limit, Some(&dir))?;
+                for r in &reports {
+                    println!("{}", r.markdown());
+                }
+                println!(
+                    "wrote {} and {}",
+                    dir.join("eval.md").display(),
+                    dir.join("eval.json").display()
+                );
+                Ok(())
+            })
+            .await?
         }
         Command::Reindex => reindex(&settings).await,
         Command::Bench {
@@ -276,6 +352,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
         },
         Command::Token { action } => token(&settings, action).await,
         Command::User { action } => user(&settings, action).await,
+        Command::Claims { action } => claims(&settings, action).await,
     }
 }
 
@@ -433,150 +510,97 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
 }
 
 /// Embeds texts with progress on stderr.
-fn embed_all(settings: &Settings, texts: &[String], what: &str) -> anyhow::Result<Vec<Vec<f32>>> {
-    let model = encoder::load_model(&settings.encoder_dir())?;
-    let started = Instant::now();
-    let mut out = Vec::with_capacity(texts.len());
-    let step = settings.classifier.batch_size.max(1);
-    for (n, chunk) in texts.chunks(step).enumerate() {
-        out.extend(encoder::embed_with(&model, chunk)?);
-        if n % 10 == 9 || out.len() == texts.len() {
-            let rate = out.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            eprintln!(
-                "  embedding {what}: {}/{} ({rate:.0} texts/s)",
-                out.len(),
-                texts.len()
+async fn train(settings: Settings, opts: TrainOptions, include_feedback: bool) -> anyhow::Result<()> {
+    let feedback = if include_feedback {
+        let store = Store::open(settings.database_url.expose()).await?;
+        let rows = store.feedback_texts().await?;
+        Some(training::feedback_dataset(&rows))
+    } else {
+        None
+    };
+    let before_heads = opts.out.clone();
+    let had_heads = include_feedback && before_heads.exists();
+    tokio::task::spawn_blocking(move || {
+        let before = if had_heads {
+            eprintln!("evaluating the current heads first");
+            Some(training::evaluate(&settings, &before_heads, &[], None, None)?)
+        } else {
+            None
+        };
+        training::train(&settings, &opts, feedback)?;
+        if let Some(before) = before {
+            let after = training::evaluate(&settings, &opts.out, &[], None, None)?;
+            println!("\n{}", training::comparison(&before, &after));
+        }
+        Ok(())
+    })
+    .await?
+}
+
+async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()> {
+    let store = Store::open(settings.database_url.expose()).await?;
+    match action {
+        ClaimsAction::Import { file } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let lines: Vec<&str> = text.lines().collect();
+            let (mut added, mut known, mut bad) = (0usize, 0usize, 0usize);
+            let started = Instant::now();
+            for (n, line) in lines.iter().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let parsed = serde_json::from_str::<crate::claims::ClaimInput>(line)
+                    .map_err(|e| e.to_string())
+                    .and_then(|i| crate::claims::NewClaim::try_from(i).map_err(|e| e.to_string()));
+                let claim = match parsed {
+                    Ok(c) => c,
+                    Err(e) => {
+                        bad += 1;
+                        eprintln!("{}:{}: {e}", file.display(), n + 1);
+                        continue;
+                    }
+                };
+                if let Some(id) = &claim.incident_id {
+                    if !store.incident_exists(id).await? {
+                        bad += 1;
+                        eprintln!("{}:{}: incident_id: no such incident", file.display(), n + 1);
+                        continue;
+                    }
+                }
+                match store
+                    .insert_claim(&claim, "import", &ts(chrono::Utc::now()))
+                    .await?
+                {
+                    Some(_) => added += 1,
+                    None => known += 1,
+                }
+                if (n + 1) % 500 == 0 {
+                    eprintln!("  {}/{} lines", n + 1, lines.len());
+                }
+            }
+            println!(
+                "imported {added} claims, {known} already registered, {bad} rejected ({:.1}s); \
+                 a running service embeds and matches them within seconds",
+                started.elapsed().as_secs_f64()
+            );
+            anyhow::ensure!(
+                bad == 0 || added + known > 0,
+                "no line of {} was a valid claim",
+                file.display()
             );
         }
-    }
-    Ok(out)
-}
-
-fn parse_data_arg(arg: &str) -> (PathBuf, Format) {
-    for (suffix, format) in [
-        (":jsonl", Format::Jsonl),
-        (":ihnd", Format::Ihnd),
-        (":ibrohim", Format::Ibrohim),
-    ] {
-        if let Some(path) = arg.strip_suffix(suffix) {
-            return (PathBuf::from(path), format);
+        ClaimsAction::List { q } => {
+            for c in store.list_claims(q.as_deref(), 200, 0).await? {
+                println!(
+                    "{}  {:<13} {:>4} matches  {}",
+                    c.id,
+                    c.verdict,
+                    c.matches,
+                    c.claim.chars().take(80).collect::<String>()
+                );
+            }
         }
     }
-    let path = PathBuf::from(arg);
-    let format = Format::guess(&path);
-    (path, format)
-}
-
-fn train(
-    settings: &Settings,
-    data: &[String],
-    epochs: usize,
-    seed: u64,
-    out: &std::path::Path,
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let data = if data.is_empty() {
-        vec![settings.models_dir.join("seed/train.jsonl").display().to_string()]
-    } else {
-        data.to_vec()
-    };
-    let mut items: Vec<datasets::Labelled> = Vec::new();
-    for arg in &data {
-        let (path, format) = parse_data_arg(arg);
-        let ds = datasets::load(&path, format)?;
-        anyhow::ensure!(
-            ds.annotated.len() == Label::ALL.len(),
-            "{}: only files that annotate all ten labels can train all heads (got {:?}); use jsonl",
-            path.display(),
-            ds.annotated
-        );
-        eprintln!("loaded {} examples from {}", ds.items.len(), path.display());
-        items.extend(ds.items);
-    }
-    let mut seen = std::collections::HashSet::new();
-    items.retain(|i| seen.insert(i.text.trim().to_string()));
-    let texts: Vec<String> = items.iter().map(|i| i.text.clone()).collect();
-    let embeddings = embed_all(settings, &texts, "training texts")?;
-    let examples: Vec<Example> = items
-        .iter()
-        .zip(embeddings)
-        .map(|(item, embedding)| {
-            let mut labels = [false; 10];
-            for l in &item.labels {
-                labels[l.index()] = true;
-            }
-            Example {
-                embedding,
-                sparse: features::vectorize(&features::tokens(&item.text)),
-                labels,
-            }
-        })
-        .collect();
-    let params = TrainParams {
-        epochs,
-        seed,
-        ..Default::default()
-    };
-    let heads = Heads::train(&examples, params, &mut |m| eprintln!("{m}"));
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    heads.save(out)?;
-    println!(
-        "trained {} on {} examples in {:.1}s -> {}",
-        heads.meta.version,
-        examples.len(),
-        started.elapsed().as_secs_f64(),
-        out.display()
-    );
-    println!("| label | positives | threshold | validation F1 |\n|---|---:|---:|---:|");
-    for m in &heads.meta.labels {
-        println!(
-            "| {} | {} | {:.2} | {:.3} |",
-            m.label.code(),
-            m.positives,
-            m.threshold,
-            m.validation_f1
-        );
-    }
-    Ok(())
-}
-
-fn eval(
-    settings: &Settings,
-    file: &std::path::Path,
-    format: Option<Format>,
-    limit: Option<usize>,
-    heads_path: &std::path::Path,
-) -> anyhow::Result<()> {
-    let heads = Heads::load(heads_path)?;
-    let format = format.unwrap_or_else(|| Format::guess(file));
-    let mut ds = datasets::load(file, format)?;
-    if let Some(n) = limit {
-        ds.items.truncate(n);
-    }
-    eprintln!(
-        "evaluating {} on {} items of {} ({:?})",
-        heads.meta.version,
-        ds.items.len(),
-        file.display(),
-        format
-    );
-    let texts: Vec<String> = ds.items.iter().map(|i| i.text.clone()).collect();
-    let embeddings = embed_all(settings, &texts, "evaluation texts")?;
-    let predicted: Vec<Vec<Label>> = texts
-        .iter()
-        .zip(embeddings)
-        .map(|(t, e)| score_one(&heads, t, e).labels)
-        .collect();
-    let gold: Vec<Vec<Label>> = ds.items.iter().map(|i| i.labels.clone()).collect();
-    let report = datasets::evaluate(&gold, &predicted, &ds.annotated);
-    println!(
-        "model {} on {} ({} items)\n",
-        heads.meta.version,
-        file.display(),
-        ds.items.len()
-    );
-    print!("{}", datasets::markdown(&report));
     Ok(())
 }

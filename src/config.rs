@@ -59,6 +59,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// Classifier runtime settings.
     pub classifier: ClassifierSettings,
+    /// Known-claim matching.
+    pub claims: ClaimSettings,
     /// Incident grouping settings.
     pub incidents: IncidentSettings,
     /// Alert mail settings.
@@ -176,6 +178,22 @@ pub struct ClassifierSettings {
     pub batch_size: usize,
     /// Longest model input in word pieces.
     pub max_tokens: usize,
+    /// Encoder precision: `fp32` or `bf16`.
+    pub precision: crate::classify::encoder::Precision,
+    /// Precision the trained thresholds aim for on validation data.
+    pub precision_target: f32,
+}
+
+/// Known-claim matching thresholds (similarity is the mean of embedding cosine and scaled BM25).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimSettings {
+    /// Show the claim to responders from this similarity.
+    pub suggest_similarity: f32,
+    /// Link the mention to the claim (and its incident) from this similarity.
+    pub auto_link_similarity: f32,
+    /// Texts with fewer words are only ever suggested.
+    pub short_text_words: usize,
 }
 
 /// Incident grouping settings.
@@ -293,6 +311,7 @@ struct FileConfig {
     paths: PathSettings,
     limits: LimitSettings,
     classifier: ClassifierSettings,
+    claims: ClaimSettings,
     incidents: IncidentSettings,
     alerts: AlertSettings,
     organisation: Organisation,
@@ -431,6 +450,7 @@ impl Settings {
             server: cfg.server,
             limits: cfg.limits,
             classifier: cfg.classifier,
+            claims: cfg.claims,
             incidents: cfg.incidents,
             alerts,
             teams: cfg.teams,

@@ -113,6 +113,13 @@ pub fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
     inter / (a.len() as f32 + b.len() as f32 - inter)
 }
 
+/// Decodes an embedding stored by [`embedding_bytes`].
+pub fn embedding_from_bytes(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
 /// Embedding bytes (f32 little-endian).
 pub fn embedding_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -144,6 +151,14 @@ pub async fn place(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Placement>> {
     let Some(top) = c.top_label() else { return Ok(None) };
+    // A mention linked to a known claim joins that claim's incident while it is open.
+    if let Some(id) = c.linked_incident() {
+        if let Some(cand) = tx.incident_candidate(id).await? {
+            if let Some(open) = follow_merges(tx, cand).await? {
+                return join(tx, settings, mail, m, c, &open, now).await.map(Some);
+            }
+        }
+    }
     let key = cluster_key(&m.text);
     let mut found = tx.incident_of_cluster(&key).await?;
     if found.is_none() {

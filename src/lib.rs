@@ -13,6 +13,7 @@ pub mod analyzer;
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod claims;
 pub mod clarifications;
 pub mod classify;
 pub mod cli;

@@ -12,6 +12,7 @@ use chrono::Utc;
 use tokio::sync::Notify;
 
 use crate::alerts::tokio_util_shim::Shutdown;
+use crate::claims::{Entry, Matcher};
 use crate::classify::Classifier;
 use crate::config::Settings;
 use crate::incidents;
@@ -68,6 +69,8 @@ pub struct ClassifyWorker {
     pub mail_notify: Arc<Notify>,
     /// Wakes the indexer (labels and incidents are searchable).
     pub index_notify: Arc<Notify>,
+    /// Known claims, rebuilt when the registry changes.
+    pub claims: Arc<tokio::sync::Mutex<Arc<Matcher>>>,
 }
 
 impl ClassifyWorker {
@@ -100,7 +103,21 @@ impl ClassifyWorker {
             return Ok(0);
         }
         let texts = batch.iter().map(|m| m.text.clone()).collect();
-        let results = self.classifier.classify(texts).await?;
+        let mut results = self.classifier.classify(texts).await?;
+        let matcher = self.refresh_claims().await?;
+        if !matcher.is_empty() {
+            let settings = self.settings.clone();
+            let texts: Vec<String> = batch.iter().map(|m| m.text.clone()).collect();
+            results = tokio::task::spawn_blocking(move || {
+                for (c, t) in results.iter_mut().zip(&texts) {
+                    if let Some(hit) = matcher.best(t, &c.embedding, &settings.claims) {
+                        c.attach_claim(hit);
+                    }
+                }
+                results
+            })
+            .await?;
+        }
         let now = Utc::now();
         let at = ts(now);
         let mut tx = self.store.begin().await?;
@@ -117,6 +134,11 @@ impl ClassifyWorker {
                 model_version: c.explanation.model_version.clone(),
                 embedding: incidents::embedding_bytes(&c.embedding),
                 incident_id: placement.map(|p| p.incident_id),
+                known_claim: c
+                    .explanation
+                    .known_claim
+                    .as_ref()
+                    .map(|k| (k.id.clone(), k.action.code())),
             };
             tx.record_classification(&record, &at).await?;
         }
@@ -127,5 +149,40 @@ impl ClassifyWorker {
         }
         tracing::debug!(mentions = batch.len(), opened, "classified a batch");
         Ok(batch.len())
+    }
+
+    /// The current known-claims matcher: embeds claims that have no embedding yet (stored, so
+    /// a crash loses nothing) and rebuilds the matcher when the registry changed.
+    pub async fn refresh_claims(&self) -> anyhow::Result<Arc<Matcher>> {
+        let mut held = self.claims.lock().await;
+        let version = self.store.claims_version().await?;
+        if held.version == version {
+            return Ok(held.clone());
+        }
+        let missing = self.store.claims_without_embedding().await?;
+        if !missing.is_empty() {
+            let texts: Vec<String> = missing.iter().map(|(_, t)| t.clone()).collect();
+            let vectors = self.classifier.encoder().embed(texts).await?;
+            for ((id, _), v) in missing.iter().zip(&vectors) {
+                self.store
+                    .set_claim_embedding(id, &incidents::embedding_bytes(v))
+                    .await?;
+            }
+        }
+        let entries: Vec<Entry> = self
+            .store
+            .claims_for_matching()
+            .await?
+            .into_iter()
+            .map(|(claim, bytes)| Entry {
+                claim,
+                embedding: incidents::embedding_from_bytes(&bytes),
+            })
+            .collect();
+        let n = entries.len();
+        let built = tokio::task::spawn_blocking(move || Matcher::build(entries, version)).await??;
+        tracing::info!(claims = n, "known claims loaded");
+        *held = Arc::new(built);
+        Ok(held.clone())
     }
 }

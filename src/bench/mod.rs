@@ -63,10 +63,14 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
 
     // Raw model: one thread calling encode() in fixed batches.
     let dir = settings.encoder_dir();
+    let model_opts = encoder::ModelOptions {
+        batch_size: 4096,
+        ..encoder::ModelOptions::from(&settings)
+    };
     let sizes = opts.batch_sizes.clone();
     let texts_for_raw = unique.clone();
     let raw: Vec<(usize, f64)> = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(usize, f64)>> {
-        let model = encoder::load_model(&dir)?;
+        let model = encoder::load_model(&dir, model_opts)?;
         encoder::embed_with(&model, &texts_for_raw[..8.min(texts_for_raw.len())])?; // warm-up
         let mut out = Vec::new();
         for bs in sizes {
@@ -87,7 +91,7 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
 
     // Pipeline: the real classification loop over a temporary database.
     let heads = Heads::load(&settings.heads_path())?;
-    let encoder = Encoder::start(&settings.encoder_dir(), settings.classifier.batch_size)?;
+    let encoder = Encoder::start(&settings.encoder_dir(), encoder::ModelOptions::from(&settings))?;
     let classifier = Classifier::new(encoder, heads);
     let worker_batch = settings.classifier.batch_size;
     let raw_at_worker = raw
@@ -150,6 +154,7 @@ async fn pipeline_rate(settings: &Settings, classifier: Classifier, texts: &[Str
         },
         mail_notify: Arc::new(Notify::new()),
         index_notify: Arc::new(Notify::new()),
+        claims: Default::default(),
     };
     let started = Instant::now();
     store.insert_mentions(&mentions).await?;

@@ -1,7 +1,8 @@
 //! Labelled files for `train` and `eval`, and the evaluation report.
 //!
 //! Formats (`--format`):
-//! - `jsonl`: `{"text": "...", "labels": ["hoax", ...]}` per line; all ten labels are annotated.
+//! - `jsonl`: `{"text": "...", "labels": ["hoax", ...]}` per line; all ten labels are annotated
+//!   unless the line lists the ones it does in `"annotated": [...]`.
 //! - `ihnd`: the IHND CSV (`id,text,label` with `Hoax`/`Valid`): annotates `hoax` only.
 //! - `ibrohim`: the multi-label hate-speech CSV (`Tweet,HS,…,HS_Religion,HS_Race,…`):
 //!   `HS_Religion` or `HS_Race` → `sara`, `HS` → `hate_speech`; annotates those two only.
@@ -9,7 +10,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::Label;
 
@@ -20,6 +21,20 @@ pub struct Labelled {
     pub text: String,
     /// Its labels.
     pub labels: Vec<Label>,
+    /// Labels this item says something about, when fewer than its file's (e.g. feedback that
+    /// a flagged label was wrong says nothing about the other nine).
+    #[serde(default)]
+    pub annotated: Option<Vec<Label>>,
+}
+
+impl Labelled {
+    /// Whether `label` is annotated for this item, given its file's annotated labels.
+    pub fn annotates(&self, label: Label, file: &[Label]) -> bool {
+        match &self.annotated {
+            Some(own) => own.contains(&label),
+            None => file.contains(&label),
+        }
+    }
 }
 
 /// A loaded data set: texts and which labels it annotates.
@@ -94,6 +109,7 @@ pub fn load(path: &Path, format: Format) -> anyhow::Result<Dataset> {
                 items.push(Labelled {
                     text: text.to_string(),
                     labels,
+                    annotated: None,
                 });
             }
             Dataset {
@@ -126,6 +142,7 @@ pub fn load(path: &Path, format: Format) -> anyhow::Result<Dataset> {
                 items.push(Labelled {
                     text: rec.get(tweet).unwrap_or("").to_string(),
                     labels,
+                    annotated: None,
                 });
             }
             Dataset {
@@ -140,105 +157,126 @@ pub fn load(path: &Path, format: Format) -> anyhow::Result<Dataset> {
     Ok(ds)
 }
 
-/// Precision, recall and F1 of one label.
-#[derive(Debug, Clone, Serialize)]
-pub struct LabelReport {
-    /// Label.
-    pub label: Label,
-    /// Gold positives.
-    pub support: usize,
-    /// True positives.
-    pub tp: usize,
-    /// False positives.
-    pub fp: usize,
-    /// False negatives.
-    pub fn_: usize,
-    /// Precision.
-    pub precision: f32,
-    /// Recall.
-    pub recall: f32,
-    /// F1.
-    pub f1: f32,
+/// Which part of a data set an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Fitted on.
+    Train,
+    /// Used to calibrate and choose thresholds.
+    Validation,
+    /// Held out for `tanggap eval`; never trained or tuned on.
+    Test,
 }
 
-/// Per-label metrics over the annotated labels.
-pub fn evaluate(gold: &[Vec<Label>], predicted: &[Vec<Label>], annotated: &[Label]) -> Vec<LabelReport> {
-    annotated
-        .iter()
-        .map(|&label| {
-            let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-            for (g, p) in gold.iter().zip(predicted) {
-                match (g.contains(&label), p.contains(&label)) {
-                    (true, true) => tp += 1,
-                    (false, true) => fp += 1,
-                    (true, false) => fn_ += 1,
-                    _ => {}
-                }
-            }
-            let precision = if tp + fp == 0 {
-                0.0
-            } else {
-                tp as f32 / (tp + fp) as f32
-            };
-            let recall = if tp + fn_ == 0 {
-                0.0
-            } else {
-                tp as f32 / (tp + fn_) as f32
-            };
-            let f1 = if precision + recall == 0.0 {
-                0.0
-            } else {
-                2.0 * precision * recall / (precision + recall)
-            };
-            LabelReport {
-                label,
-                support: tp + fn_,
-                tp,
-                fp,
-                fn_,
-                precision,
-                recall,
-                f1,
-            }
-        })
-        .collect()
-}
+/// Share of each data set held out for test, and again for validation.
+pub const HELD_OUT_SHARE: f64 = 0.15;
 
-/// The report as a Markdown table.
-pub fn markdown(reports: &[LabelReport]) -> String {
-    let mut s = String::from("| label | support | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n");
-    for r in reports {
-        s.push_str(&format!(
-            "| {} | {} | {:.3} | {:.3} | {:.3} |\n",
-            r.label.code(),
-            r.support,
-            r.precision,
-            r.recall,
-            r.f1
-        ));
+/// Splits a data set 70/15/15, stratified: items are grouped by their rarest annotated label
+/// (or none), each group is ordered by a seeded hash of the text, and the first 15 % go to
+/// test, the next 15 % to validation. The same file and seed always give the same split, and
+/// other files do not change it.
+pub fn split(ds: &Dataset, seed: u64) -> Vec<Part> {
+    use sha2::{Digest, Sha256};
+    let count = |l: Label| ds.items.iter().filter(|i| i.labels.contains(&l)).count();
+    let counts: Vec<(Label, usize)> = ds.annotated.iter().map(|&l| (l, count(l))).collect();
+    let mut groups: std::collections::BTreeMap<usize, Vec<(u64, usize)>> = Default::default();
+    for (n, item) in ds.items.iter().enumerate() {
+        let key = counts
+            .iter()
+            .filter(|(l, _)| item.labels.contains(l))
+            .min_by_key(|(_, c)| *c)
+            .map(|(l, _)| l.index())
+            .unwrap_or(usize::MAX);
+        let mut h = Sha256::new();
+        h.update(seed.to_le_bytes());
+        h.update(item.text.trim().as_bytes());
+        let d = h.finalize();
+        let order = u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+        groups.entry(key).or_default().push((order, n));
     }
-    let n = reports.len().max(1) as f32;
-    s.push_str(&format!(
-        "| **macro** | | {:.3} | {:.3} | {:.3} |\n",
-        reports.iter().map(|r| r.precision).sum::<f32>() / n,
-        reports.iter().map(|r| r.recall).sum::<f32>() / n,
-        reports.iter().map(|r| r.f1).sum::<f32>() / n
-    ));
-    s
+    let mut parts = vec![Part::Train; ds.items.len()];
+    for (_, mut members) in groups {
+        members.sort_unstable();
+        let held = (members.len() as f64 * HELD_OUT_SHARE).round() as usize;
+        for (rank, (_, n)) in members.into_iter().enumerate() {
+            parts[n] = if rank < held {
+                Part::Test
+            } else if rank < 2 * held {
+                Part::Validation
+            } else {
+                Part::Train
+            };
+        }
+    }
+    parts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn dataset() -> Dataset {
+        let mut items = Vec::new();
+        for i in 0..200 {
+            let labels = match i % 10 {
+                0 => vec![Label::Hoax],
+                1 | 2 => vec![Label::Scam],
+                _ => vec![],
+            };
+            items.push(Labelled {
+                text: format!("teks nomor {i}"),
+                labels,
+                annotated: None,
+            });
+        }
+        Dataset {
+            items,
+            annotated: Label::ALL.to_vec(),
+        }
+    }
+
     #[test]
-    fn metrics_are_counted_per_label() {
-        let gold = vec![vec![Label::Hoax], vec![Label::Hoax], vec![], vec![Label::Scam]];
-        let pred = vec![vec![Label::Hoax], vec![], vec![Label::Hoax], vec![Label::Scam]];
-        let r = evaluate(&gold, &pred, &[Label::Hoax, Label::Scam]);
-        assert_eq!((r[0].tp, r[0].fp, r[0].fn_, r[0].support), (1, 1, 1, 2));
-        assert!((r[0].f1 - 0.5).abs() < 1e-6);
-        assert_eq!(r[1].f1, 1.0);
-        assert!(markdown(&r).contains("| hoax | 2 | 0.500 | 0.500 | 0.500 |"));
+    fn split_is_stratified_seeded_and_stable() {
+        let ds = dataset();
+        let parts = split(&ds, 7);
+        assert_eq!(parts, split(&ds, 7));
+        assert_ne!(parts, split(&ds, 8));
+        let count = |label: Option<Label>, part: Part| {
+            ds.items
+                .iter()
+                .zip(&parts)
+                .filter(|(i, p)| **p == part && label.map_or(i.labels.is_empty(), |l| i.labels.contains(&l)))
+                .count()
+        };
+        // 20 hoax, 40 scam, 140 none: 15 % of each in test and in validation.
+        assert_eq!(
+            (
+                count(Some(Label::Hoax), Part::Test),
+                count(Some(Label::Hoax), Part::Validation)
+            ),
+            (3, 3)
+        );
+        assert_eq!(
+            (
+                count(Some(Label::Scam), Part::Test),
+                count(Some(Label::Scam), Part::Validation)
+            ),
+            (6, 6)
+        );
+        assert_eq!((count(None, Part::Test), count(None, Part::Validation)), (21, 21));
+        // Adding items to the file does not move the ones already there between test and train.
+        let mut more = ds.clone();
+        more.items.push(Labelled {
+            text: "teks baru".into(),
+            labels: vec![],
+            annotated: None,
+        });
+        let again = split(&more, 7);
+        let moved = parts
+            .iter()
+            .zip(&again)
+            .filter(|(a, b)| (**a == Part::Test) != (**b == Part::Test))
+            .count();
+        assert!(moved <= 2, "{moved} items changed test membership");
     }
 }

@@ -5,8 +5,6 @@
 use std::path::Path;
 
 use anyhow::Context;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use super::features::{Sparse, Token, DIM};
@@ -24,6 +22,31 @@ pub struct Example {
     pub sparse: Sparse,
     /// Gold labels (as indices into [`Label::ALL`]).
     pub labels: [bool; 10],
+    /// Which labels the example's source annotates; the others are unknown, not negative.
+    pub mask: [bool; 10],
+}
+
+/// Which features the heads read; the alternatives are kept for side-by-side evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureSet {
+    /// Sentence embedding and lexical features.
+    #[default]
+    Both,
+    /// Sentence embedding only.
+    Embedding,
+    /// Lexical features only.
+    Lexical,
+}
+
+impl FeatureSet {
+    fn name(self) -> &'static str {
+        match self {
+            FeatureSet::Both => "minilm-l6+lexical-lr",
+            FeatureSet::Embedding => "minilm-l6-lr",
+            FeatureSet::Lexical => "lexical-lr",
+        }
+    }
 }
 
 /// Metadata stored beside the weights.
@@ -41,6 +64,28 @@ pub struct HeadsMeta {
     pub examples: usize,
     /// Seed of the split and shuffles.
     pub seed: u64,
+    /// Features the heads read.
+    #[serde(default)]
+    pub features: FeatureSet,
+    /// Precision the thresholds aim for on the validation split.
+    #[serde(default)]
+    pub precision_target: f32,
+    /// The labelled sources and how each was split.
+    #[serde(default)]
+    pub sources: Vec<SourceMeta>,
+}
+
+/// One training source and its split.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SourceMeta {
+    /// `FILE:FORMAT` as given to `tanggap train` (or `feedback`).
+    pub spec: String,
+    /// Labels it annotates.
+    pub annotated: Vec<Label>,
+    /// Items after de-duplication.
+    pub items: usize,
+    /// Items per part: train, validation, test.
+    pub parts: [usize; 3],
 }
 
 /// Per-label metadata.
@@ -54,8 +99,30 @@ pub struct LabelMeta {
     pub positives: usize,
     /// F1 on the validation split at the threshold.
     pub validation_f1: f32,
+    /// Precision on the validation split at the threshold.
+    #[serde(default)]
+    pub validation_precision: f32,
+    /// Recall on the validation split at the threshold.
+    #[serde(default)]
+    pub validation_recall: f32,
+    /// Validation examples annotated for this label (positives, all).
+    #[serde(default)]
+    pub validation_support: [usize; 2],
+    /// Whether the threshold reaches the precision target on validation (else: best F1).
+    #[serde(default)]
+    pub meets_target: bool,
     /// Bias term.
     pub bias: f32,
+    /// Platt scaling of the raw score: `sigmoid(a·z + b)`.
+    #[serde(default = "one")]
+    pub platt_a: f32,
+    /// See `platt_a`.
+    #[serde(default)]
+    pub platt_b: f32,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 /// The trained heads.
@@ -76,10 +143,12 @@ pub struct TrainParams {
     pub lr: f32,
     /// L2 penalty.
     pub l2: f32,
-    /// Seed for the split.
+    /// Seed recorded with the heads.
     pub seed: u64,
-    /// Share of examples held out to choose thresholds.
-    pub validation_share: f32,
+    /// Precision the thresholds aim for on the validation split.
+    pub precision_target: f32,
+    /// Features to train on.
+    pub features: FeatureSet,
 }
 
 impl Default for TrainParams {
@@ -89,7 +158,8 @@ impl Default for TrainParams {
             lr: 0.05,
             l2: 1e-5,
             seed: 42,
-            validation_share: 0.2,
+            precision_target: 0.8,
+            features: FeatureSet::Both,
         }
     }
 }
@@ -103,7 +173,8 @@ impl Heads {
     pub fn scores(&self, embedding: &[f32], sparse: &Sparse) -> [f32; 10] {
         let mut out = [0f32; 10];
         for (l, w) in self.weights.iter().enumerate() {
-            out[l] = sigmoid(raw_score(w, self.meta.labels[l].bias, embedding, sparse));
+            let m = &self.meta.labels[l];
+            out[l] = sigmoid(m.platt_a * raw_score(w, m.bias, embedding, sparse) + m.platt_b);
         }
         out
     }
@@ -146,46 +217,53 @@ impl Heads {
         self.meta.labels[label.index()].threshold
     }
 
-    /// Trains heads: thresholds on a stratified validation split, then a final fit on everything.
-    pub fn train(examples: &[Example], params: TrainParams, progress: &mut dyn FnMut(&str)) -> Heads {
-        let (train_idx, val_idx) = stratified_split(examples, params.validation_share, params.seed);
+    /// Trains heads on `train`; on `validation`, calibrates each label's score (Platt scaling)
+    /// and chooses its threshold: the lowest that reaches the precision target, else best F1.
+    pub fn train(
+        train: &[Example],
+        validation: &[Example],
+        params: TrainParams,
+        progress: &mut dyn FnMut(&str),
+    ) -> Heads {
         progress(&format!(
-            "fitting on {} examples, choosing thresholds on {} held out",
-            train_idx.len(),
-            val_idx.len()
+            "fitting on {} examples; calibrating and choosing thresholds on {} held out (precision target {:.2})",
+            train.len(),
+            validation.len(),
+            params.precision_target
         ));
-        let train: Vec<&Example> = train_idx.iter().map(|&i| &examples[i]).collect();
-        let (w, b) = fit(&train, params, progress);
+        let refs: Vec<&Example> = train.iter().collect();
+        let (weights, bias) = fit(&refs, params, progress);
         let mut labels = Vec::new();
         for (l, label) in Label::ALL.iter().enumerate() {
-            let scored: Vec<(f32, bool)> = val_idx
+            let raw: Vec<(f32, bool)> = validation
                 .iter()
-                .map(|&i| {
+                .filter(|e| e.mask[l])
+                .map(|e| {
                     (
-                        sigmoid(raw_score(
-                            &w[l],
-                            b[l],
-                            &examples[i].embedding,
-                            &examples[i].sparse,
-                        )),
-                        examples[i].labels[l],
+                        raw_score(&weights[l], bias[l], &e.embedding, &e.sparse),
+                        e.labels[l],
                     )
                 })
                 .collect();
-            let (threshold, f1) = best_threshold(&scored);
+            let (platt_a, platt_b) = platt(&raw);
+            let scored: Vec<(f32, bool)> = raw
+                .iter()
+                .map(|&(z, y)| (sigmoid(platt_a * z + platt_b), y))
+                .collect();
+            let choice = choose_threshold(&scored, params.precision_target);
             labels.push(LabelMeta {
                 label: *label,
-                threshold,
-                positives: examples.iter().filter(|e| e.labels[l]).count(),
-                validation_f1: f1,
-                bias: 0.0,
+                threshold: choice.threshold,
+                positives: train.iter().filter(|e| e.mask[l] && e.labels[l]).count(),
+                validation_f1: choice.f1,
+                validation_precision: choice.precision,
+                validation_recall: choice.recall,
+                validation_support: [scored.iter().filter(|s| s.1).count(), scored.len()],
+                meets_target: choice.meets_target,
+                bias: bias[l],
+                platt_a,
+                platt_b,
             });
-        }
-        progress("final fit on all examples");
-        let all: Vec<&Example> = examples.iter().collect();
-        let (weights, bias) = fit(&all, params, progress);
-        for (m, b) in labels.iter_mut().zip(bias) {
-            m.bias = b;
         }
         let trained_at = chrono::Utc::now();
         let mut heads = Heads {
@@ -194,12 +272,15 @@ impl Heads {
                 encoder: "all-MiniLM-L6-v2".into(),
                 trained_at: crate::store::ts(trained_at),
                 labels,
-                examples: examples.len(),
+                examples: train.len(),
                 seed: params.seed,
+                features: params.features,
+                precision_target: params.precision_target,
+                sources: Vec::new(),
             },
             weights,
         };
-        heads.meta.version = format!("minilm-l6+lexical-lr/{}", &heads.fingerprint()[..12]);
+        heads.meta.version = format!("{}/{}", params.features.name(), &heads.fingerprint()[..12]);
         heads
     }
 
@@ -214,6 +295,8 @@ impl Heads {
         for m in &self.meta.labels {
             h.update(m.bias.to_le_bytes());
             h.update(m.threshold.to_le_bytes());
+            h.update(m.platt_a.to_le_bytes());
+            h.update(m.platt_b.to_le_bytes());
         }
         hex::encode(h.finalize())
     }
@@ -268,87 +351,138 @@ fn raw_score(w: &[f32], b: f32, embedding: &[f32], sparse: &Sparse) -> f32 {
     dense + lexical + b
 }
 
-/// Splits indices so every label keeps its share of positives in both parts.
-fn stratified_split(examples: &[Example], share: f32, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    // Group by the rarest positive label of each example (or "none").
-    let counts: Vec<usize> = (0..10)
-        .map(|l| examples.iter().filter(|e| e.labels[l]).count())
-        .collect();
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (i, e) in examples.iter().enumerate() {
-        let key = (0..10)
-            .filter(|&l| e.labels[l])
-            .min_by_key(|&l| counts[l])
-            .unwrap_or(10);
-        groups.entry(key).or_default().push(i);
+/// Platt scaling: `(a, b)` minimising the log loss of `sigmoid(a·z + b)` against the labels
+/// (with Platt's smoothed targets), by Newton's method. Identity without both classes.
+pub fn platt(raw: &[(f32, bool)]) -> (f32, f32) {
+    let pos = raw.iter().filter(|r| r.1).count() as f64;
+    let neg = raw.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return (1.0, 0.0);
     }
-    let (mut train, mut val) = (Vec::new(), Vec::new());
-    for (_, mut idx) in groups {
-        idx.shuffle(&mut rng);
-        let n_val = ((idx.len() as f32) * share).round() as usize;
-        val.extend_from_slice(&idx[..n_val]);
-        train.extend_from_slice(&idx[n_val..]);
+    let (hi, lo) = ((pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0));
+    let (mut a, mut b) = (1.0f64, 0.0f64);
+    for _ in 0..100 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        for &(z, y) in raw {
+            let z = f64::from(z);
+            let p = 1.0 / (1.0 + (-(a * z + b)).exp());
+            let t = if y { hi } else { lo };
+            let d = p - t;
+            let w = (p * (1.0 - p)).max(1e-12);
+            ga += d * z;
+            gb += d;
+            haa += w * z * z;
+            hab += w * z;
+            hbb += w;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-18 {
+            break;
+        }
+        let (da, db) = ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det);
+        a -= da;
+        b -= db;
+        if da.abs() < 1e-9 && db.abs() < 1e-9 {
+            break;
+        }
     }
-    train.sort_unstable();
-    val.sort_unstable();
-    (train, val)
+    if !a.is_finite() || !b.is_finite() || a <= 0.0 {
+        return (1.0, 0.0);
+    }
+    (a as f32, b as f32)
 }
 
-/// The threshold with the best F1 (ties: the middle of the best run); 0.5 without positives.
-pub fn best_threshold(scored: &[(f32, bool)]) -> (f32, f32) {
+/// A chosen decision threshold and what it gives on the validation split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdChoice {
+    /// The threshold on the calibrated score.
+    pub threshold: f32,
+    /// Precision at it.
+    pub precision: f32,
+    /// Recall at it.
+    pub recall: f32,
+    /// F1 at it.
+    pub f1: f32,
+    /// Whether precision reaches the target.
+    pub meets_target: bool,
+}
+
+/// The lowest threshold (of 0.01 … 0.99) whose precision reaches `target` with the most
+/// recall; if none does, the best-F1 threshold (middle of ties). 0.5 without positives.
+pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice {
+    let at = |t: f32| {
+        let (mut tp, mut fp, mut fn_) = (0f32, 0f32, 0f32);
+        for &(s, y) in scored {
+            match (s >= t, y) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fn_ += 1.0,
+                _ => {}
+            }
+        }
+        let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+        let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
+        let f1 = if tp > 0.0 {
+            2.0 * tp / (2.0 * tp + fp + fn_)
+        } else {
+            0.0
+        };
+        ThresholdChoice {
+            threshold: t,
+            precision,
+            recall,
+            f1,
+            meets_target: tp > 0.0 && precision >= target,
+        }
+    };
     if !scored.iter().any(|s| s.1) {
-        return (0.5, 0.0);
+        return ThresholdChoice {
+            meets_target: false,
+            ..at(0.5)
+        };
     }
-    let mut best = (0.5f32, -1.0f32);
-    let mut ties = Vec::new();
-    for step in 1..100 {
-        let t = step as f32 / 100.0;
-        let f1 = f1_at(scored, t);
-        if f1 > best.1 + 1e-6 {
-            best = (t, f1);
-            ties = vec![t];
-        } else if (f1 - best.1).abs() <= 1e-6 {
-            ties.push(t);
-        }
+    let grid: Vec<ThresholdChoice> = (1..100).map(|step| at(step as f32 / 100.0)).collect();
+    let by_recall =
+        grid.iter()
+            .filter(|c| c.meets_target)
+            .fold(None::<ThresholdChoice>, |best, c| match best {
+                Some(b) if b.recall > c.recall || (b.recall == c.recall && b.f1 >= c.f1) => Some(b),
+                _ => Some(*c),
+            });
+    if let Some(c) = by_recall {
+        return c;
     }
-    (ties[ties.len() / 2], best.1)
-}
-
-fn f1_at(scored: &[(f32, bool)], t: f32) -> f32 {
-    let (mut tp, mut fp, mut fn_) = (0f32, 0f32, 0f32);
-    for &(s, y) in scored {
-        match (s >= t, y) {
-            (true, true) => tp += 1.0,
-            (true, false) => fp += 1.0,
-            (false, true) => fn_ += 1.0,
-            _ => {}
-        }
-    }
-    if tp == 0.0 {
-        0.0
-    } else {
-        2.0 * tp / (2.0 * tp + fp + fn_)
-    }
+    let best = grid.iter().map(|c| c.f1).fold(0f32, f32::max);
+    let ties: Vec<&ThresholdChoice> = grid.iter().filter(|c| (c.f1 - best).abs() <= 1e-6).collect();
+    *ties[ties.len() / 2]
 }
 
 /// Full-batch Adam on the class-balanced logistic loss, all labels at once.
-fn fit(examples: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) -> (Vec<Vec<f32>>, Vec<f32>) {
-    let n = examples.len().max(1) as f32;
+/// Each label learns only from examples whose source annotates it.
+fn fit(all: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) -> (Vec<Vec<f32>>, Vec<f32>) {
     let per = EMB + DIM;
+    let (dense, lexical) = match p.features {
+        FeatureSet::Both => (true, true),
+        FeatureSet::Embedding => (true, false),
+        FeatureSet::Lexical => (false, true),
+    };
     // Only coordinates some example touches can move; the rest stay zero.
-    let mut active: Vec<usize> = (0..EMB).collect();
-    let mut touched = vec![false; DIM];
-    for e in examples {
-        for &(i, _) in &e.sparse.entries {
-            touched[i as usize] = true;
+    let mut active: Vec<usize> = if dense { (0..EMB).collect() } else { Vec::new() };
+    if lexical {
+        let mut touched = vec![false; DIM];
+        for e in all {
+            for &(i, _) in &e.sparse.entries {
+                touched[i as usize] = true;
+            }
         }
+        active.extend((0..DIM).filter(|&i| touched[i]).map(|i| EMB + i));
     }
-    active.extend((0..DIM).filter(|&i| touched[i]).map(|i| EMB + i));
 
     let mut weights = Vec::new();
     let mut biases = Vec::new();
     for l in 0..10 {
+        let examples: Vec<&Example> = all.iter().copied().filter(|e| e.mask[l]).collect();
+        let n = examples.len().max(1) as f32;
         let pos = examples.iter().filter(|e| e.labels[l]).count() as f32;
         let neg = n - pos;
         let (wp, wn) = if pos == 0.0 || neg == 0.0 {
@@ -367,16 +501,20 @@ fn fit(examples: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) ->
                 grad[i] = p.l2 * w[i];
             }
             let mut gb = 0f32;
-            for e in examples {
+            for e in &examples {
                 let y = e.labels[l];
                 let g = (sigmoid(raw_score(&w, b, &e.embedding, &e.sparse)) - if y { 1.0 } else { 0.0 })
                     * if y { wp } else { wn }
                     / n;
-                for (gi, x) in grad[..EMB].iter_mut().zip(&e.embedding) {
-                    *gi += g * x;
+                if dense {
+                    for (gi, x) in grad[..EMB].iter_mut().zip(&e.embedding) {
+                        *gi += g * x;
+                    }
                 }
-                for &(i, x) in &e.sparse.entries {
-                    grad[EMB + i as usize] += g * x;
+                if lexical {
+                    for &(i, x) in &e.sparse.entries {
+                        grad[EMB + i as usize] += g * x;
+                    }
                 }
                 gb += g;
             }
@@ -392,10 +530,11 @@ fn fit(examples: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) ->
             b -= p.lr * (mb / c1) / ((vb / c2).sqrt() + eps);
         }
         progress(&format!(
-            "  head {:>2}/10 {:<15} trained ({} positives)",
+            "  head {:>2}/10 {:<15} trained ({} positives of {})",
             l + 1,
             Label::ALL[l].code(),
-            pos
+            pos,
+            examples.len()
         ));
         weights.push(w);
         biases.push(b);
@@ -417,12 +556,13 @@ mod tests {
             embedding: vec![0.0; EMB],
             sparse: vectorize(&tokens(text)),
             labels,
+            mask: [true; 10],
         }
     }
 
     fn fixture() -> Vec<Example> {
         let mut v = Vec::new();
-        for i in 0..20 {
+        for i in 0..26 {
             v.push(example(
                 &format!("gempa besar tsunami akan datang malam {i}"),
                 Some(Label::Disaster),
@@ -445,8 +585,9 @@ mod tests {
             epochs: 60,
             ..Default::default()
         };
-        let a = Heads::train(&fixture(), params, &mut |_| {});
-        let b = Heads::train(&fixture(), params, &mut |_| {});
+        let (train, val) = halves(fixture());
+        let a = Heads::train(&train, &val, params, &mut |_| {});
+        let b = Heads::train(&train, &val, params, &mut |_| {});
         assert_eq!(a.fingerprint(), b.fingerprint());
         let probe = example("awas tsunami gempa besar", None);
         let scores = a.scores(&probe.embedding, &probe.sparse);
@@ -461,18 +602,85 @@ mod tests {
         assert!(top.iter().any(|(w, _)| w == "tsunami" || w == "gempa"), "{top:?}");
     }
 
+    fn halves(all: Vec<Example>) -> (Vec<Example>, Vec<Example>) {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for (i, e) in all.into_iter().enumerate() {
+            if i % 4 == 3 {
+                b.push(e)
+            } else {
+                a.push(e)
+            }
+        }
+        (a, b)
+    }
+
     #[test]
-    fn thresholds_maximise_f1() {
-        let scored = [(0.9, true), (0.8, true), (0.7, false), (0.2, false)];
-        let (t, f1) = best_threshold(&scored);
-        assert!(t > 0.7 && t <= 0.8, "{t}");
-        assert_eq!(f1, 1.0);
+    fn thresholds_reach_the_precision_target_else_best_f1() {
+        let scored = [(0.9, true), (0.8, true), (0.7, false), (0.6, true), (0.2, false)];
+        // Precision 1.0 is reachable down to 0.8; 0.75 down to 0.6 (with all positives).
+        let strict = choose_threshold(&scored, 1.0);
+        assert!(strict.meets_target && strict.threshold > 0.7 && strict.threshold <= 0.8);
+        assert_eq!(strict.recall, 2.0 / 3.0);
+        let loose = choose_threshold(&scored, 0.75);
+        assert!(loose.meets_target && loose.threshold > 0.2 && loose.threshold <= 0.6);
+        assert_eq!(loose.recall, 1.0);
+        let noisy = [(0.9, false), (0.8, true), (0.1, false)];
+        let best = choose_threshold(&noisy, 0.99);
+        assert!(!best.meets_target);
+        assert!((best.f1 - 2.0 / 3.0).abs() < 1e-6, "{best:?}");
+    }
+
+    #[test]
+    fn platt_scaling_calibrates_overconfident_scores() {
+        // Raw scores far apart but only 75 % of the high ones are positive.
+        let mut raw = Vec::new();
+        for i in 0..40 {
+            raw.push((8.0, i % 4 != 0));
+            raw.push((-8.0, false));
+        }
+        let (a, b) = platt(&raw);
+        let p = 1.0 / (1.0 + (-(a * 8.0 + b)).exp());
+        assert!((p - 0.75).abs() < 0.03, "calibrated {p} (a {a}, b {b})");
+        assert_eq!(platt(&[(1.0, true), (2.0, true)]), (1.0, 0.0));
+    }
+
+    #[test]
+    fn unannotated_labels_do_not_train_as_negatives() {
+        // Scam examples from a source that annotates only scam: they must not teach the
+        // disaster head that "gempa" is negative.
+        let mut train = fixture();
+        for i in 0..30 {
+            let mut e = example(&format!("gempa susulan penipuan transfer {i}"), Some(Label::Scam));
+            e.mask = [false; 10];
+            e.mask[Label::Scam.index()] = true;
+            train.push(e);
+        }
+        let (train, val) = halves(train);
+        let heads = Heads::train(
+            &train,
+            &val,
+            TrainParams {
+                epochs: 60,
+                ..Default::default()
+            },
+            &mut |_| {},
+        );
+        let d = Label::Disaster.index();
+        assert_eq!(
+            heads.meta.labels[d].positives,
+            train.iter().filter(|e| e.labels[d]).count()
+        );
+        let probe = example("gempa", None);
+        let scores = heads.scores(&probe.embedding, &probe.sparse);
+        assert!(scores[d] >= heads.threshold(Label::Disaster), "{scores:?}");
     }
 
     #[test]
     fn save_and_load_round_trip() {
+        let (train, val) = halves(fixture());
         let heads = Heads::train(
-            &fixture(),
+            &train,
+            &val,
             TrainParams {
                 epochs: 5,
                 ..Default::default()

@@ -3,8 +3,10 @@
 
 pub mod datasets;
 pub mod encoder;
+pub mod eval;
 pub mod features;
 pub mod heads;
+pub mod training;
 
 use std::sync::Arc;
 
@@ -28,6 +30,28 @@ pub struct Classification {
 }
 
 impl Classification {
+    /// Records a known-claim match in the explanation. A linked claim with a false verdict
+    /// also flags its label (hoax, or scam for `penipuan`) when the model missed it.
+    pub fn attach_claim(&mut self, m: crate::claims::ClaimMatch) {
+        if m.action == crate::claims::MatchAction::AutoLink {
+            if let Some(l) = m.implied_label() {
+                if !self.labels.contains(&l) {
+                    self.labels.push(l);
+                }
+            }
+        }
+        self.explanation.known_claim = Some(m);
+    }
+
+    /// The incident a linked known claim belongs to.
+    pub fn linked_incident(&self) -> Option<&str> {
+        self.explanation
+            .known_claim
+            .as_ref()
+            .filter(|k| k.action == crate::claims::MatchAction::AutoLink)
+            .and_then(|k| k.incident_id.as_deref())
+    }
+
     /// The flagged label with the highest score.
     pub fn top_label(&self) -> Option<Label> {
         self.labels.first().copied()
@@ -61,8 +85,8 @@ pub struct Explanation {
     pub model_version: String,
     /// Per flagged label, the words that weighed most.
     pub phrases: Vec<LabelPhrases>,
-    /// The nearest known claim (filled in by the known-claims registry, when there is one).
-    pub known_claim: Option<serde_json::Value>,
+    /// The nearest known claim, when one is similar enough (see [`crate::claims`]).
+    pub known_claim: Option<crate::claims::ClaimMatch>,
 }
 
 /// The words that pushed one label up.
@@ -101,6 +125,11 @@ impl Classifier {
             encoder,
             heads: Arc::new(heads),
         }
+    }
+
+    /// The sentence encoder (for embedding known claims).
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
     }
 
     /// The heads' version string.

@@ -212,6 +212,8 @@ pub struct ClassificationRecord {
     pub embedding: Vec<u8>,
     /// Incident the mention joins.
     pub incident_id: Option<String>,
+    /// Matched known claim and what the match did (`suggest` | `auto_link`).
+    pub known_claim: Option<(String, &'static str)>,
 }
 
 /// An incident row.

@@ -477,7 +477,8 @@ impl StoreTx {
     pub async fn record_classification(&mut self, r: &ClassificationRecord, at: &str) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE mentions SET classified_at = ?, scores = ?, labels = ?, explanation = ?, \
-             model_version = ?, embedding = ?, incident_id = ? WHERE id = ?",
+             model_version = ?, embedding = ?, incident_id = ?, known_claim_id = ?, known_claim_action = ? \
+             WHERE id = ?",
         )
         .bind(at)
         .bind(&r.scores)
@@ -486,6 +487,8 @@ impl StoreTx {
         .bind(&r.model_version)
         .bind(&r.embedding)
         .bind(&r.incident_id)
+        .bind(r.known_claim.as_ref().map(|k| &k.0))
+        .bind(r.known_claim.as_ref().map(|k| k.1))
         .bind(&r.mention_id)
         .execute(&mut *self.tx)
         .await?;
@@ -1125,27 +1128,126 @@ impl Store {
         .await?)
     }
 
-    /// Known claims (id, claim, verdict, summary, url, incident, created), newest first.
-    pub async fn known_claims(
+    /// Registers a known claim; `None` when the same claim text is already registered.
+    pub async fn insert_claim(
         &self,
-        limit: i64,
-    ) -> anyhow::Result<
-        Vec<(
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        )>,
-    > {
-        Ok(sqlx::query_as(
-            "SELECT id, claim, verdict, summary, url, incident_id, created_at FROM known_claims ORDER BY created_at DESC LIMIT ?",
+        c: &crate::claims::NewClaim,
+        origin: &str,
+        at: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let id = format!("kc_{}", uuid::Uuid::now_v7().simple());
+        let done = sqlx::query(
+            "INSERT INTO known_claims (id, claim, verdict, summary, url, incident_id, created_at, origin, claim_key) \
+             VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (claim_key) WHERE claim_key IS NOT NULL DO NOTHING",
         )
+        .bind(&id)
+        .bind(&c.claim)
+        .bind(c.verdict.code())
+        .bind(&c.summary)
+        .bind(&c.url)
+        .bind(&c.incident_id)
+        .bind(at)
+        .bind(origin)
+        .bind(crate::claims::claim_key(&c.claim))
+        .execute(&self.pool)
+        .await?;
+        Ok((done.rows_affected() == 1).then_some(id))
+    }
+
+    /// Known claims with how many mentions matched each, newest first; `q` filters on the
+    /// claim and summary text (case-insensitive substring).
+    pub async fn list_claims(
+        &self,
+        q: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<Vec<crate::claims::KnownClaim>> {
+        let pattern = q.map(|q| {
+            format!(
+                "%{}%",
+                q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            )
+        });
+        Ok(sqlx::query_as(
+            "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
+             (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
+             FROM known_claims k \
+             WHERE (?1 IS NULL OR k.claim LIKE ?1 ESCAPE '\\' OR k.summary LIKE ?1 ESCAPE '\\') \
+             ORDER BY k.created_at DESC, k.id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .bind(pattern)
         .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// One known claim.
+    pub async fn claim(&self, id: &str) -> anyhow::Result<Option<crate::claims::KnownClaim>> {
+        Ok(sqlx::query_as(
+            "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
+             (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
+             FROM known_claims k WHERE k.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Changes whenever a claim is added.
+    pub async fn claims_version(&self) -> anyhow::Result<String> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) FROM known_claims",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Claims whose embedding is not computed yet: (id, claim).
+    pub async fn claims_without_embedding(&self) -> anyhow::Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, claim FROM known_claims WHERE embedding IS NULL ORDER BY rowid")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Stores a claim's embedding.
+    pub async fn set_claim_embedding(&self, id: &str, embedding: &[u8]) -> anyhow::Result<()> {
+        sqlx::query("UPDATE known_claims SET embedding = ? WHERE id = ?")
+            .bind(embedding)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every claim with an embedding, for the matcher.
+    pub async fn claims_for_matching(&self) -> anyhow::Result<Vec<(crate::claims::KnownClaim, Vec<u8>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            claim: crate::claims::KnownClaim,
+            embedding: Vec<u8>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, claim, verdict, summary, url, incident_id, origin, created_at, embedding \
+             FROM known_claims WHERE embedding IS NOT NULL ORDER BY rowid",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.claim, r.embedding)).collect())
+    }
+
+    /// Whether an incident exists.
+    pub async fn incident_exists(&self, id: &str) -> anyhow::Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM incidents WHERE id = ?")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?
+                > 0,
+        )
     }
 }
 
@@ -1328,6 +1430,16 @@ impl Store {
             "SELECT decision, labels, reason, actor FROM feedback WHERE incident_id = ? ORDER BY id",
         )
         .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every incident's latest triage decision with its mentions' distinct texts (at most 50
+    /// per incident): (decision, labels JSON, reason, text).
+    pub async fn feedback_texts(&self) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
+        Ok(sqlx::query_as(
+            "WITH latest AS (SELECT incident_id, MAX(id) AS id FROM feedback GROUP BY incident_id),              texts AS (SELECT DISTINCT incident_id, text FROM mentions WHERE incident_id IN                        (SELECT incident_id FROM latest)),              ranked AS (SELECT incident_id, text, ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY text) AS n                         FROM texts)              SELECT f.decision, f.labels, f.reason, r.text FROM latest l              JOIN feedback f ON f.id = l.id JOIN ranked r ON r.incident_id = l.incident_id              WHERE r.n <= 50 ORDER BY f.id, r.text",
+        )
         .fetch_all(&self.pool)
         .await?)
     }

@@ -617,10 +617,13 @@ pub(super) struct TriageReq {
     verdict: Option<String>,
     #[serde(default)]
     assignee: Option<String>,
+    #[serde(default)]
+    labels: Option<Vec<String>>,
 }
 
-/// `PATCH /api/v1/incidents/{id}`: set the verdict and/or the assignee. A verdict other than
-/// `belum_terverifikasi` is kept as a confirmed triage decision for retraining.
+/// `PATCH /api/v1/incidents/{id}`: set the verdict, the assignee and/or correct the labels. A
+/// verdict other than `belum_terverifikasi`, and a label correction, are kept as triage
+/// decisions for retraining (`tanggap train --include-feedback`).
 pub(super) async fn triage(
     State(state): State<AppState>,
     caller: Caller,
@@ -637,8 +640,26 @@ pub(super) async fn triage(
     {
         return Err(bad("assignee", "must be 1–64 characters"));
     }
-    if verdict.is_none() && assignee.is_none() {
-        return Err(bad("verdict", "give a verdict and/or an assignee"));
+    let labels = req
+        .labels
+        .map(|ls| {
+            let mut out: Vec<Label> = Vec::new();
+            for l in ls {
+                let label: Label = l.parse().map_err(|_| {
+                    bad(
+                        "labels",
+                        &format!("unknown label {:?}", l.chars().take(40).collect::<String>()),
+                    )
+                })?;
+                if !out.contains(&label) {
+                    out.push(label);
+                }
+            }
+            Ok::<_, AppError>(out)
+        })
+        .transpose()?;
+    if verdict.is_none() && assignee.is_none() && labels.is_none() {
+        return Err(bad("verdict", "give a verdict, an assignee and/or labels"));
     }
     let at = crate::store::ts(chrono::Utc::now());
     let mut tx = state.store.begin().await?;
@@ -647,6 +668,19 @@ pub(super) async fn triage(
         .ok_or(AppError::NotFound("incident"))?;
     tx.set_triage(&id, verdict.as_deref(), assignee.as_deref(), &at)
         .await?;
+    if let Some(ls) = &labels {
+        let json = serde_json::to_string(ls).map_err(anyhow::Error::from)?;
+        tx.set_incident_labels(&id, &json).await?;
+        tx.add_event(
+            &id,
+            &at,
+            &caller.name,
+            "labels_corrected",
+            &json!({ "labels": ls }).to_string(),
+        )
+        .await?;
+        tx.add_feedback(&id, "corrected", None, &caller.name, &at).await?;
+    }
     if let Some(v) = &verdict {
         tx.add_event(
             &id,

@@ -2,6 +2,7 @@
 
 mod api;
 mod charts;
+mod claims;
 mod clarify;
 mod dashboard;
 mod live;
@@ -105,6 +106,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/clarifications/{id}/claimreview",
             get(clarify::claim_review),
         )
+        .route("/api/v1/known-claims", get(claims::list).post(claims::create))
+        .route("/api/v1/known-claims/{id}", get(claims::get))
         .route("/api/v1/playbooks", get(clarify::list_playbooks))
         .route("/api/v1/playbooks/{id}", get(clarify::get_playbook))
         .route("/", get(pages::queue))

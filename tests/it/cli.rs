@@ -192,3 +192,48 @@ fn users_are_added_listed_and_disabled() {
         .status
         .success());
 }
+
+#[test]
+fn claims_import_reports_added_known_and_rejected_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.jsonl");
+    std::fs::write(
+        &file,
+        "{\"claim\":\"Vaksin mengandung microchip untuk melacak warga\",\"verdict\":\"hoaks\",\"summary\":\"Tidak benar.\"}\n\
+         {\"claim\":\"Bansos Rp 600 ribu cair lewat link pendaftaran ini\",\"verdict\":\"penipuan\",\"summary\":\"Link palsu.\",\"url\":\"https://example.go.id/k/2\"}\n\
+         {\"claim\":\"  vaksin mengandung   microchip untuk melacak warga \",\"verdict\":\"hoaks\",\"summary\":\"Sama.\"}\n\
+         {\"claim\":\"Klaim tanpa putusan yang panjang\",\"summary\":\"x\"}\n\
+         not json\n",
+    )
+    .unwrap();
+    let out = tanggap(dir.path())
+        .args(["claims", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("imported 2 claims, 1 already registered, 2 rejected"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("claims.jsonl:4: verdict"), "{stderr}");
+    assert!(stderr.contains("claims.jsonl:5:"), "{stderr}");
+    // Importing again adds nothing.
+    let out = tanggap(dir.path())
+        .args(["claims", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 0 claims, 3 already registered"));
+    let out = tanggap(dir.path())
+        .args(["claims", "list", "--q", "bansos"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("penipuan") && !listed.contains("microchip"),
+        "{listed}"
+    );
+}

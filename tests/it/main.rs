@@ -2,6 +2,7 @@
 //! model, playbooks and SMTP server.
 
 mod browser;
+mod claims;
 mod clarifications;
 mod cli;
 mod escalation;

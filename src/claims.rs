@@ -1,0 +1,531 @@
+//! The known-claims registry: claims the office (or a fact-checker) already debunked, and the
+//! matching of new mentions against them by embedding similarity and BM25.
+//!
+//! A match at or above `claims.suggest_similarity` is shown to responders as a suggestion; at
+//! or above `claims.auto_link_similarity` (and for texts of at least `claims.short_text_words`
+//! words) the mention is linked: it joins the claim's open incident and carries the claim's
+//! label even when the classifier missed it. Short texts are only ever suggested: a few words
+//! match too many claims by chance.
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED};
+use tantivy::{Index, IndexReader, TantivyDocument, Term};
+
+use crate::clarifications::Verdict;
+use crate::config::ClaimSettings;
+use crate::domain::Label;
+
+/// A stored known claim.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct KnownClaim {
+    /// Id (`kc_…`).
+    pub id: String,
+    /// The claim as it circulates.
+    pub claim: String,
+    /// The verdict code.
+    pub verdict: String,
+    /// What is actually true, in a sentence or two.
+    pub summary: String,
+    /// Link to the clarification.
+    pub url: Option<String>,
+    /// The incident it was debunked in.
+    pub incident_id: Option<String>,
+    /// clarification | api | import.
+    pub origin: String,
+    /// When registered.
+    pub created_at: String,
+    /// Mentions that matched it (suggested or linked).
+    #[sqlx(default)]
+    pub matches: i64,
+}
+
+/// A claim as submitted (API or import line), before validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimInput {
+    /// The claim text.
+    pub claim: Option<String>,
+    /// Verdict code.
+    pub verdict: Option<String>,
+    /// Summary of the facts.
+    pub summary: Option<String>,
+    /// Link to the clarification.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Incident it belongs to.
+    #[serde(default)]
+    pub incident_id: Option<String>,
+}
+
+/// A validated claim, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClaim {
+    /// Claim text (10–2,000 characters).
+    pub claim: String,
+    /// A final verdict (not `belum_terverifikasi`).
+    pub verdict: Verdict,
+    /// Summary (1–4,000 characters).
+    pub summary: String,
+    /// http(s) link, at most 2,000 characters.
+    pub url: Option<String>,
+    /// Incident id, if any.
+    pub incident_id: Option<String>,
+}
+
+/// A field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Field name.
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl TryFrom<ClaimInput> for NewClaim {
+    type Error = FieldError;
+
+    fn try_from(input: ClaimInput) -> Result<Self, FieldError> {
+        let err = |field, message: &str| FieldError {
+            field,
+            message: message.to_string(),
+        };
+        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).unwrap_or_default();
+        let claim = text(input.claim);
+        let n = claim.chars().count();
+        if !(10..=2000).contains(&n) {
+            return Err(err("claim", "must be 10–2,000 characters"));
+        }
+        let verdict = Verdict::parse(input.verdict.as_deref().unwrap_or("").trim())
+            .filter(|v| *v != Verdict::BelumTerverifikasi)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Verdict::ALL
+                    .iter()
+                    .filter(|v| **v != Verdict::BelumTerverifikasi)
+                    .map(|v| v.code())
+                    .collect();
+                err("verdict", &format!("must be one of {}", all.join(", ")))
+            })?;
+        let summary = text(input.summary);
+        if !(1..=4000).contains(&summary.chars().count()) {
+            return Err(err("summary", "must be 1–4,000 characters"));
+        }
+        let url = input.url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &url {
+            let ok = (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() <= 2000
+                && !u.chars().any(char::is_whitespace);
+            if !ok {
+                return Err(err(
+                    "url",
+                    "must be an http(s) link without spaces, at most 2,000 characters",
+                ));
+            }
+        }
+        let incident_id = input
+            .incident_id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        Ok(NewClaim {
+            claim,
+            verdict,
+            summary,
+            url,
+            incident_id,
+        })
+    }
+}
+
+/// The key that makes a claim unique (the same digest as an incident's cluster key).
+pub fn claim_key(claim: &str) -> String {
+    crate::incidents::cluster_key(claim)
+}
+
+/// What a match does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchAction {
+    /// Shown to responders; nothing changes.
+    Suggest,
+    /// The mention is linked to the claim (and its incident).
+    AutoLink,
+}
+
+impl MatchAction {
+    /// Code stored on the mention.
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchAction::Suggest => "suggest",
+            MatchAction::AutoLink => "auto_link",
+        }
+    }
+}
+
+/// The nearest known claim of a mention.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimMatch {
+    /// Claim id.
+    pub id: String,
+    /// Claim text.
+    pub claim: String,
+    /// Verdict code.
+    pub verdict: String,
+    /// Summary.
+    pub summary: String,
+    /// Clarification link.
+    pub url: Option<String>,
+    /// The claim's incident.
+    pub incident_id: Option<String>,
+    /// Combined similarity in [0, 1]: the mean of `cosine` and `lexical`.
+    pub similarity: f32,
+    /// Cosine of the sentence embeddings.
+    pub cosine: f32,
+    /// BM25 score against the claim's own, capped at 1.
+    pub lexical: f32,
+    /// Suggest or auto-link.
+    pub action: MatchAction,
+}
+
+impl ClaimMatch {
+    /// The label a linked claim implies: scam for `penipuan`, hoax for the false verdicts.
+    pub fn implied_label(&self) -> Option<Label> {
+        match Verdict::parse(&self.verdict)? {
+            Verdict::Penipuan => Some(Label::Scam),
+            Verdict::Hoaks | Verdict::Disinformasi | Verdict::Misinformasi | Verdict::Salah => {
+                Some(Label::Hoax)
+            }
+            Verdict::Fakta | Verdict::BelumTerverifikasi => None,
+        }
+    }
+}
+
+/// Decides what a similarity means for a text of `words` words.
+pub fn decide(similarity: f32, words: usize, s: &ClaimSettings) -> Option<MatchAction> {
+    if similarity >= s.auto_link_similarity && words >= s.short_text_words {
+        Some(MatchAction::AutoLink)
+    } else if similarity >= s.suggest_similarity {
+        Some(MatchAction::Suggest)
+    } else {
+        None
+    }
+}
+
+/// A claim with its embedding, as the matcher holds it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The claim.
+    pub claim: KnownClaim,
+    /// Its unit-length embedding.
+    pub embedding: Vec<f32>,
+}
+
+/// Known claims in memory: embeddings plus a small BM25 index (tantivy, in RAM).
+pub struct Matcher {
+    entries: Vec<Entry>,
+    lexical: Option<Lexical>,
+    /// What the registry looked like when this was built (see `Store::claims_version`).
+    pub version: String,
+}
+
+struct Lexical {
+    index: Index,
+    reader: IndexReader,
+    text: tantivy::schema::Field,
+    slot: tantivy::schema::Field,
+    /// Each claim's BM25 score against itself, to scale scores into [0, 1].
+    own: Vec<f32>,
+}
+
+/// Query terms at most (long mentions are cut).
+const MAX_TERMS: usize = 64;
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::empty()
+    }
+}
+
+impl Matcher {
+    /// A matcher with no claims.
+    pub fn empty() -> Matcher {
+        Matcher {
+            entries: Vec::new(),
+            lexical: None,
+            version: String::new(),
+        }
+    }
+
+    /// Claims held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no claims.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Builds the matcher (blocking: indexes the claims).
+    pub fn build(entries: Vec<Entry>, version: String) -> anyhow::Result<Matcher> {
+        if entries.is_empty() {
+            return Ok(Matcher {
+                entries,
+                lexical: None,
+                version,
+            });
+        }
+        let mut schema = Schema::builder();
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(crate::analyzer::STEMMED)
+            .set_index_option(IndexRecordOption::WithFreqs);
+        let text = schema.add_text_field("text", TextOptions::default().set_indexing_options(indexing));
+        let slot = schema.add_u64_field("slot", STORED);
+        let index = Index::create_in_ram(schema.build());
+        crate::analyzer::register(&index);
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        for (i, e) in entries.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(text, &e.claim.claim);
+            doc.add_u64(slot, i as u64);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        let mut lexical = Lexical {
+            index,
+            reader,
+            text,
+            slot,
+            own: vec![1.0; entries.len()],
+        };
+        let own: Vec<f32> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                lexical
+                    .scores(&e.claim.claim)
+                    .map(|s| s.iter().find(|(slot, _)| *slot == i).map_or(1.0, |x| x.1))
+                    .unwrap_or(1.0)
+                    .max(1e-3)
+            })
+            .collect();
+        lexical.own = own;
+        Ok(Matcher {
+            entries,
+            lexical: Some(lexical),
+            version,
+        })
+    }
+
+    /// The best-matching claim of a text, if any reaches the suggest threshold.
+    pub fn best(&self, text: &str, embedding: &[f32], s: &ClaimSettings) -> Option<ClaimMatch> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mut lexical = vec![0f32; self.entries.len()];
+        if let Some(lx) = &self.lexical {
+            if let Ok(hits) = lx.scores(text) {
+                for (slot, score) in hits {
+                    lexical[slot] = (score / lx.own[slot]).min(1.0);
+                }
+            }
+        }
+        let (i, cosine, lex, sim) = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let cos = e
+                    .embedding
+                    .iter()
+                    .zip(embedding)
+                    .map(|(a, b)| a * b)
+                    .sum::<f32>()
+                    .clamp(0.0, 1.0);
+                (i, cos, lexical[i], (cos + lexical[i]) / 2.0)
+            })
+            .max_by(|a, b| a.3.total_cmp(&b.3))?;
+        let words = text.split_whitespace().count();
+        let action = decide(sim, words, s)?;
+        let c = &self.entries[i].claim;
+        Some(ClaimMatch {
+            id: c.id.clone(),
+            claim: c.claim.clone(),
+            verdict: c.verdict.clone(),
+            summary: c.summary.clone(),
+            url: c.url.clone(),
+            incident_id: c.incident_id.clone(),
+            similarity: round(sim),
+            cosine: round(cosine),
+            lexical: round(lex),
+            action,
+        })
+    }
+}
+
+fn round(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+impl Lexical {
+    /// BM25 score of every claim sharing a term with `text`: (slot, score).
+    fn scores(&self, text: &str) -> anyhow::Result<Vec<(usize, f32)>> {
+        let mut terms: Vec<String> = Vec::new();
+        let mut analyzer = self.index.tokenizer_for_field(self.text)?;
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            let t = stream.token().text.clone();
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+            if terms.len() >= MAX_TERMS {
+                break;
+            }
+        }
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.text, t),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(50))?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(slot) = doc.get_first(self.slot).and_then(|v| v.as_u64()) {
+                out.push((slot as usize, score));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(claim: &str, verdict: &str, summary: &str, url: Option<&str>) -> ClaimInput {
+        ClaimInput {
+            claim: Some(claim.into()),
+            verdict: Some(verdict.into()),
+            summary: Some(summary.into()),
+            url: url.map(Into::into),
+            incident_id: None,
+        }
+    }
+
+    #[test]
+    fn claims_are_validated_field_by_field() {
+        let ok = NewClaim::try_from(input(
+            "  Vaksin mengandung microchip pelacak  ",
+            "hoaks",
+            "Tidak benar.",
+            Some("https://x.go.id/a"),
+        ))
+        .unwrap();
+        assert_eq!(ok.claim, "Vaksin mengandung microchip pelacak");
+        assert_eq!(ok.verdict, Verdict::Hoaks);
+        let field = |i: ClaimInput| NewClaim::try_from(i).unwrap_err().field;
+        assert_eq!(field(input("pendek", "hoaks", "x", None)), "claim");
+        assert_eq!(
+            field(input(
+                "klaim yang cukup panjang",
+                "belum_terverifikasi",
+                "x",
+                None
+            )),
+            "verdict"
+        );
+        assert_eq!(
+            field(input("klaim yang cukup panjang", "hoaks", "  ", None)),
+            "summary"
+        );
+        assert_eq!(
+            field(input(
+                "klaim yang cukup panjang",
+                "hoaks",
+                "x",
+                Some("javascript:alert(1)")
+            )),
+            "url"
+        );
+    }
+
+    fn settings() -> ClaimSettings {
+        ClaimSettings {
+            suggest_similarity: 0.5,
+            auto_link_similarity: 0.75,
+            short_text_words: 8,
+        }
+    }
+
+    #[test]
+    fn short_texts_are_only_suggested() {
+        let s = settings();
+        assert_eq!(decide(0.9, 12, &s), Some(MatchAction::AutoLink));
+        assert_eq!(decide(0.9, 5, &s), Some(MatchAction::Suggest));
+        assert_eq!(decide(0.6, 12, &s), Some(MatchAction::Suggest));
+        assert_eq!(decide(0.4, 12, &s), None);
+    }
+
+    fn entry(id: &str, text: &str, embedding: Vec<f32>) -> Entry {
+        Entry {
+            claim: KnownClaim {
+                id: id.into(),
+                claim: text.into(),
+                verdict: "hoaks".into(),
+                summary: "Tidak benar.".into(),
+                url: None,
+                incident_id: None,
+                origin: "api".into(),
+                created_at: "2026-11-01T00:00:00Z".into(),
+                matches: 0,
+            },
+            embedding,
+        }
+    }
+
+    #[test]
+    fn bm25_and_cosine_pick_the_right_claim() {
+        let a = entry(
+            "kc_a",
+            "Air rebusan daun sirsak menyembuhkan kanker dalam tiga hari",
+            vec![1.0, 0.0],
+        );
+        let b = entry(
+            "kc_b",
+            "Bendungan Batutegi jebol dan air bah menuju Bandar Lampung",
+            vec![0.0, 1.0],
+        );
+        let m = Matcher::build(vec![a, b], "1".into()).unwrap();
+        let s = settings();
+        let hit = m
+            .best(
+                "Info penting: bendungan Batutegi jebol, air bah menuju Bandar Lampung malam ini!!",
+                &[0.1, 0.95],
+                &s,
+            )
+            .expect("a match");
+        assert_eq!(hit.id, "kc_b");
+        assert!(hit.lexical > 0.7, "{hit:?}");
+        assert_eq!(hit.action, MatchAction::AutoLink);
+        assert_eq!(hit.implied_label(), Some(Label::Hoax));
+        assert!(m.best("Harga cabai naik di pasar", &[0.5, 0.1], &s).is_none());
+    }
+}
