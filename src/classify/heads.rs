@@ -360,29 +360,60 @@ pub fn platt(raw: &[(f32, bool)]) -> (f32, f32) {
         return (1.0, 0.0);
     }
     let (hi, lo) = ((pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0));
-    let (mut a, mut b) = (1.0f64, 0.0f64);
+    // Negative log-likelihood, computed stably (Lin, Lin & Weng 2007).
+    let loss = |a: f64, b: f64| -> f64 {
+        raw.iter()
+            .map(|&(z, y)| {
+                let f = a * f64::from(z) + b;
+                let t = if y { hi } else { lo };
+                // -[t·ln σ(f) + (1−t)·ln(1−σ(f))] = ln(1+e^f) − t·f
+                let softplus = if f > 0.0 {
+                    f + (-f).exp().ln_1p()
+                } else {
+                    f.exp().ln_1p()
+                };
+                softplus - t * f
+            })
+            .sum()
+    };
+    let (mut a, mut b) = (0.0f64, ((pos + 1.0) / (neg + 1.0)).ln());
+    let mut current = loss(a, b);
     for _ in 0..100 {
-        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-12, 0.0, 1e-12);
         for &(z, y) in raw {
             let z = f64::from(z);
             let p = 1.0 / (1.0 + (-(a * z + b)).exp());
             let t = if y { hi } else { lo };
             let d = p - t;
-            let w = (p * (1.0 - p)).max(1e-12);
+            let w = p * (1.0 - p);
             ga += d * z;
             gb += d;
             haa += w * z * z;
             hab += w * z;
             hbb += w;
         }
-        let det = haa * hbb - hab * hab;
-        if det.abs() < 1e-18 {
+        if ga.abs() < 1e-7 && gb.abs() < 1e-7 {
             break;
         }
-        let (da, db) = ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det);
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-9 && db.abs() < 1e-9 {
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-24 {
+            break;
+        }
+        let (da, db) = (-(hbb * ga - hab * gb) / det, -(haa * gb - hab * ga) / det);
+        let slope = ga * da + gb * db;
+        let mut step = 1.0;
+        let mut moved = false;
+        while step >= 1e-10 {
+            let (na, nb) = (a + step * da, b + step * db);
+            let next = loss(na, nb);
+            if next < current + 1e-4 * step * slope {
+                (a, b, current) = (na, nb, next);
+                moved = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        if !moved {
             break;
         }
     }
@@ -407,8 +438,9 @@ pub struct ThresholdChoice {
     pub meets_target: bool,
 }
 
-/// The lowest threshold (of 0.01 … 0.99) whose precision reaches `target` with the most
-/// recall; if none does, the best-F1 threshold (middle of ties). 0.5 without positives.
+/// The threshold (of 0.01 … 0.99) whose precision reaches `target` with the most recall (the
+/// middle of equally good ones); if none does, the best-F1 threshold (middle of ties). 0.5
+/// without positives.
 pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice {
     let at = |t: f32| {
         let (mut tp, mut fp, mut fn_) = (0f32, 0f32, 0f32);
@@ -442,15 +474,19 @@ pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice 
         };
     }
     let grid: Vec<ThresholdChoice> = (1..100).map(|step| at(step as f32 / 100.0)).collect();
-    let by_recall =
-        grid.iter()
-            .filter(|c| c.meets_target)
-            .fold(None::<ThresholdChoice>, |best, c| match best {
-                Some(b) if b.recall > c.recall || (b.recall == c.recall && b.f1 >= c.f1) => Some(b),
-                _ => Some(*c),
-            });
-    if let Some(c) = by_recall {
-        return c;
+    // Most recall at the target, then best F1; among equal ones, the middle of the run (a
+    // margin on both sides rather than the edge of the validation data).
+    let meeting: Vec<&ThresholdChoice> = grid.iter().filter(|c| c.meets_target).collect();
+    if let Some(best) = meeting
+        .iter()
+        .map(|c| (c.recall, c.f1))
+        .max_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)))
+    {
+        let ties: Vec<&&ThresholdChoice> = meeting
+            .iter()
+            .filter(|c| c.recall == best.0 && (c.f1 - best.1).abs() <= 1e-6)
+            .collect();
+        return **ties[ties.len() / 2];
     }
     let best = grid.iter().map(|c| c.f1).fold(0f32, f32::max);
     let ties: Vec<&ThresholdChoice> = grid.iter().filter(|c| (c.f1 - best).abs() <= 1e-6).collect();
