@@ -65,6 +65,13 @@ enum Command {
         /// Precision each threshold aims for on validation (default: classifier.precision_target).
         #[arg(long)]
         precision_target: Option<f32>,
+        /// Inverse L2 strength per head (penalty 1/(C·n)); 0 lets each head choose from
+        /// 3, 10, 30 and 300 by average precision on validation.
+        #[arg(long, default_value_t = 0.0)]
+        c: f32,
+        /// Do not refit on train + validation after choosing C, calibration and thresholds.
+        #[arg(long)]
+        no_refit: bool,
         /// Features the heads read (the alternatives exist to compare them).
         #[arg(long, value_enum, default_value_t = FeatureSet::Both)]
         features: FeatureSet,
@@ -107,6 +114,10 @@ enum Command {
         /// Share of the second stream that repeats ten chain messages.
         #[arg(long, default_value_t = 0.5)]
         duplicate_share: f32,
+        /// Also run the Python peer (sentence-transformers) on the same texts, with this Python
+        /// (installed by scripts/install-peer.sh: ~/.cache/tanggap/peer-venv/bin/python).
+        #[arg(long)]
+        peer: Option<PathBuf>,
     },
     /// Benchmark search: our tantivy index against SQLite FTS5 on generated mentions.
     BenchSearch {
@@ -251,6 +262,8 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             epochs,
             seed,
             precision_target,
+            c,
+            no_refit,
             features,
             out,
         } => {
@@ -262,6 +275,8 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                     seed,
                     precision_target: precision_target.unwrap_or(settings.classifier.precision_target),
                     features,
+                    c,
+                    refit: !no_refit,
                     ..Default::default()
                 },
                 out,
@@ -304,11 +319,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             texts,
             batch_sizes,
             duplicate_share,
+            peer,
         } => {
             let opts = crate::bench::BenchOptions {
                 texts,
                 batch_sizes,
                 duplicate_share,
+                peer,
             };
             crate::bench::run(settings, opts).await
         }

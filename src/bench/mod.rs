@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use tokio::sync::Notify;
 
+use crate::classify::encoder::Precision;
 use crate::classify::{encoder, Classifier, Encoder, Heads};
 use crate::config::Settings;
 use crate::ingest::{self, Limits};
@@ -26,6 +27,112 @@ pub struct BenchOptions {
     pub batch_sizes: Vec<usize>,
     /// Share of the duplicate stream that repeats earlier texts.
     pub duplicate_share: f32,
+    /// Python of the peer's venv (`scripts/install-peer.sh`), to run it on the same texts.
+    pub peer: Option<std::path::PathBuf>,
+}
+
+/// Embeds all texts at each batch size; returns texts/s per batch size and the embeddings.
+async fn raw_rates(
+    settings: &Settings,
+    model_opts: encoder::ModelOptions,
+    texts: &[String],
+    sizes: &[usize],
+) -> anyhow::Result<(Vec<(usize, f64)>, Vec<Vec<f32>>)> {
+    let dir = settings.encoder_dir();
+    let texts = texts.to_vec();
+    let sizes = sizes.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let model = encoder::load_model(&dir, model_opts)?;
+        encoder::embed_with(&model, &texts[..16.min(texts.len())])?; // warm-up
+        let mut out = Vec::new();
+        let mut vectors = Vec::new();
+        for bs in sizes {
+            let started = Instant::now();
+            vectors.clear();
+            for chunk in texts.chunks(bs) {
+                vectors.extend(encoder::embed_with(&model, chunk)?);
+            }
+            out.push((bs, texts.len() as f64 / started.elapsed().as_secs_f64()));
+            eprintln!("  raw model {:?}, batch {bs}: done", model_opts.precision);
+        }
+        Ok((out, vectors))
+    })
+    .await?
+}
+
+/// The peer's rates: (batch, fp32, bf16).
+type PeerRates = (String, Vec<(usize, f64, f64)>);
+
+/// Runs `scripts/bench-peer.py` with the peer's Python on the same texts.
+fn run_peer(python: &std::path::Path, texts: &[String], sizes: &[usize]) -> anyhow::Result<PeerRates> {
+    let dir = tempfile_dir()?;
+    let file = dir.join("texts.txt");
+    let one_line: Vec<String> = texts.iter().map(|t| t.replace(['\n', '\r'], " ")).collect();
+    std::fs::write(&file, one_line.join("\n"))?;
+    let json = dir.join("peer.json");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-peer.py");
+    let sizes: Vec<String> = sizes.iter().map(|s| s.to_string()).collect();
+    eprintln!("  running the Python peer ({})", python.display());
+    let status = std::process::Command::new(python)
+        .arg(&script)
+        .arg("--texts")
+        .arg(&file)
+        .args([
+            "--batches",
+            &sizes.join(","),
+            "--threads",
+            "2",
+            "--max-seconds",
+            "600",
+            "--json",
+        ])
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "the peer benchmark failed ({status})");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json)?)?;
+    let rows = v["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["batch"].as_u64().unwrap_or(0) as usize,
+                        r["fp32"].as_f64().unwrap_or(f64::NAN),
+                        r["bf16"].as_f64().unwrap_or(f64::NAN),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((v["peer"].as_str().unwrap_or("peer").to_string(), rows))
+}
+
+fn print_raw_table(raw: &[(Precision, Vec<(usize, f64)>)], peer: Option<&PeerRates>) {
+    let rate = |p: Precision, bs: usize| {
+        raw.iter()
+            .find(|r| r.0 == p)
+            .and_then(|r| r.1.iter().find(|x| x.0 == bs))
+            .map_or(f64::NAN, |x| x.1)
+    };
+    match peer {
+        Some((name, _)) => println!(
+            "| raw model, texts/s | rust-bert fp32 | rust-bert bf16 | peer fp32 | peer bf16 | ours best / peer best |\n\
+             |---|---:|---:|---:|---:|---:|\n<!-- peer: {name} -->"
+        ),
+        None => println!("| raw model, texts/s | rust-bert fp32 | rust-bert bf16 |\n|---|---:|---:|"),
+    }
+    for (bs, _) in &raw[0].1 {
+        let (f, b) = (rate(Precision::Fp32, *bs), rate(Precision::Bf16, *bs));
+        match peer.and_then(|(_, rows)| rows.iter().find(|r| r.0 == *bs)) {
+            Some((_, pf, pb)) => println!(
+                "| batch {bs} | {f:.1} | {b:.1} | {pf:.1} | {pb:.1} | {:.2}x |",
+                f.max(b) / pf.max(*pb)
+            ),
+            None => println!("| batch {bs} | {f:.1} | {b:.1} |"),
+        }
+    }
 }
 
 /// Realistic texts: the seed sets (written by us) cycled to `n`, made unique by a suffix.
@@ -61,33 +168,52 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
         unique.len()
     );
 
-    // Raw model: one thread calling encode() in fixed batches.
-    let dir = settings.encoder_dir();
-    let model_opts = encoder::ModelOptions {
-        batch_size: 4096,
-        ..encoder::ModelOptions::from(&settings)
-    };
-    let sizes = opts.batch_sizes.clone();
-    let texts_for_raw = unique.clone();
-    let raw: Vec<(usize, f64)> = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(usize, f64)>> {
-        let model = encoder::load_model(&dir, model_opts)?;
-        encoder::embed_with(&model, &texts_for_raw[..8.min(texts_for_raw.len())])?; // warm-up
-        let mut out = Vec::new();
-        for bs in sizes {
-            let started = Instant::now();
-            for chunk in texts_for_raw.chunks(bs) {
-                encoder::embed_with(&model, chunk)?;
-            }
-            out.push((bs, texts_for_raw.len() as f64 / started.elapsed().as_secs_f64()));
-            eprintln!("  raw model, batch {bs}: done");
-        }
-        Ok(out)
-    })
-    .await??;
-    println!("| raw model (rust-bert, fp32) | texts/s |\n|---|---:|");
-    for (bs, rate) in &raw {
-        println!("| batch {bs} | {rate:.1} |");
+    // Raw model: one thread calling encode() in fixed batches, in each precision.
+    let mut raw: Vec<(Precision, Vec<(usize, f64)>)> = Vec::new();
+    let mut vectors: Vec<Vec<Vec<f32>>> = Vec::new();
+    for precision in [Precision::Fp32, Precision::Bf16] {
+        let model_opts = encoder::ModelOptions {
+            batch_size: 4096,
+            precision,
+            ..encoder::ModelOptions::from(&settings)
+        };
+        let (rates, v) = raw_rates(&settings, model_opts, &unique, &opts.batch_sizes).await?;
+        raw.push((precision, rates));
+        vectors.push(v);
     }
+    let peer = match &opts.peer {
+        Some(python) => Some(run_peer(python, &unique, &opts.batch_sizes)?),
+        None => None,
+    };
+    print_raw_table(&raw, peer.as_ref());
+    let cos: Vec<f32> = vectors[0]
+        .iter()
+        .zip(&vectors[1])
+        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum())
+        .collect();
+    let heads_for_agreement = Heads::load(&settings.heads_path())?;
+    let same_labels = unique
+        .iter()
+        .zip(vectors[0].iter().zip(&vectors[1]))
+        .filter(|(t, (a, b))| {
+            crate::classify::score_one(&heads_for_agreement, t, (*a).clone()).labels
+                == crate::classify::score_one(&heads_for_agreement, t, (*b).clone()).labels
+        })
+        .count();
+    println!(
+        "
+bf16 vs fp32 on these texts: embedding cosine min {:.5}, mean {:.5}; same labels for {}/{} texts",
+        cos.iter().copied().fold(1.0, f32::min),
+        cos.iter().sum::<f32>() / cos.len().max(1) as f32,
+        same_labels,
+        unique.len()
+    );
+    let worker_precision = settings.classifier.precision;
+    let raw = raw
+        .into_iter()
+        .find(|(p, _)| *p == worker_precision)
+        .map(|r| r.1)
+        .unwrap_or_default();
 
     // Pipeline: the real classification loop over a temporary database.
     let heads = Heads::load(&settings.heads_path())?;

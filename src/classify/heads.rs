@@ -113,6 +113,9 @@ pub struct LabelMeta {
     pub meets_target: bool,
     /// Bias term.
     pub bias: f32,
+    /// The regularisation C this head was trained with.
+    #[serde(default)]
+    pub c: f32,
     /// Platt scaling of the raw score: `sigmoid(a·z + b)`.
     #[serde(default = "one")]
     pub platt_a: f32,
@@ -134,6 +137,12 @@ pub struct Heads {
     weights: Vec<Vec<f32>>,
 }
 
+/// Validation positives needed before a label's threshold honours the precision target.
+pub const MIN_POSITIVES_FOR_TARGET: usize = 20;
+
+/// The regularisation strengths tried per head when none is given.
+pub const C_GRID: [f32; 4] = [3.0, 10.0, 30.0, 300.0];
+
 /// Training hyper-parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainParams {
@@ -141,14 +150,18 @@ pub struct TrainParams {
     pub epochs: usize,
     /// Learning rate.
     pub lr: f32,
-    /// L2 penalty.
-    pub l2: f32,
+    /// Inverse regularisation strength: each head's L2 penalty is `1 / (c · n)` for its `n`
+    /// annotated examples (as C in liblinear). Zero or less: each head picks its own from
+    /// [`C_GRID`] by average precision on the validation split.
+    pub c: f32,
     /// Seed recorded with the heads.
     pub seed: u64,
     /// Precision the thresholds aim for on the validation split.
     pub precision_target: f32,
     /// Features to train on.
     pub features: FeatureSet,
+    /// Refit on train + validation once C, calibration and thresholds are chosen.
+    pub refit: bool,
 }
 
 impl Default for TrainParams {
@@ -156,10 +169,11 @@ impl Default for TrainParams {
         TrainParams {
             epochs: 150,
             lr: 0.05,
-            l2: 1e-5,
+            c: 0.0,
             seed: 42,
             precision_target: 0.8,
             features: FeatureSet::Both,
+            refit: true,
         }
     }
 }
@@ -232,7 +246,38 @@ impl Heads {
             params.precision_target
         ));
         let refs: Vec<&Example> = train.iter().collect();
-        let (weights, bias) = fit(&refs, params, progress);
+        let grid: Vec<f32> = if params.c > 0.0 {
+            vec![params.c]
+        } else {
+            C_GRID.to_vec()
+        };
+        let mut fits = Vec::new();
+        for &c in &grid {
+            if grid.len() > 1 {
+                progress(&format!("C = {c}"));
+            }
+            fits.push(fit(&refs, params, &[c; 10], progress));
+        }
+        // Per label, the C whose scores rank the validation split best (average precision).
+        let mut weights = Vec::new();
+        let mut bias = Vec::new();
+        let mut chosen_c = Vec::new();
+        for l in 0..Label::ALL.len() {
+            let ap = |f: &(Vec<Vec<f32>>, Vec<f32>)| {
+                let scored: Vec<(f32, bool)> = validation
+                    .iter()
+                    .filter(|e| e.mask[l])
+                    .map(|e| (raw_score(&f.0[l], f.1[l], &e.embedding, &e.sparse), e.labels[l]))
+                    .collect();
+                crate::classify::eval::average_precision(&scored)
+            };
+            let best = (0..fits.len())
+                .max_by(|&a, &b| ap(&fits[a]).total_cmp(&ap(&fits[b])).then(b.cmp(&a)))
+                .unwrap_or(0);
+            weights.push(std::mem::take(&mut fits[best].0[l]));
+            bias.push(fits[best].1[l]);
+            chosen_c.push(grid[best]);
+        }
         let mut labels = Vec::new();
         for (l, label) in Label::ALL.iter().enumerate() {
             let raw: Vec<(f32, bool)> = validation
@@ -250,7 +295,18 @@ impl Heads {
                 .iter()
                 .map(|&(z, y)| (sigmoid(platt_a * z + platt_b), y))
                 .collect();
-            let choice = choose_threshold(&scored, params.precision_target);
+            // A precision measured on a handful of positives means little: below
+            // MIN_POSITIVES_FOR_TARGET the threshold is simply the best-F1 one.
+            let positives = scored.iter().filter(|s| s.1).count();
+            let target = if positives >= MIN_POSITIVES_FOR_TARGET {
+                params.precision_target
+            } else {
+                0.0
+            };
+            let mut choice = choose_threshold(&scored, target);
+            if target <= 0.0 {
+                choice.meets_target = false;
+            }
             labels.push(LabelMeta {
                 label: *label,
                 threshold: choice.threshold,
@@ -261,9 +317,22 @@ impl Heads {
                 validation_support: [scored.iter().filter(|s| s.1).count(), scored.len()],
                 meets_target: choice.meets_target,
                 bias: bias[l],
+                c: chosen_c[l],
                 platt_a,
                 platt_b,
             });
+        }
+        if params.refit {
+            // Refit on train + validation with each head's chosen C; calibration and thresholds
+            // stay those measured on validation (the usual "choose on held-out, refit" step).
+            progress("refitting on train + validation");
+            let all: Vec<&Example> = train.iter().chain(validation).collect();
+            let cs: [f32; 10] = std::array::from_fn(|l| chosen_c[l]);
+            let (w, b) = fit(&all, params, &cs, progress);
+            weights = w;
+            for (m, b) in labels.iter_mut().zip(b) {
+                m.bias = b;
+            }
         }
         let trained_at = chrono::Utc::now();
         let mut heads = Heads {
@@ -438,9 +507,9 @@ pub struct ThresholdChoice {
     pub meets_target: bool,
 }
 
-/// The threshold (of 0.01 … 0.99) whose precision reaches `target` with the most recall (the
-/// middle of equally good ones); if none does, the best-F1 threshold (middle of ties). 0.5
-/// without positives.
+/// The best-F1 threshold (of 0.01 … 0.99) among those whose precision reaches `target` (the
+/// middle of equally good ones); if none does, the best-F1 threshold. 0.5 without positives.
+/// The target is a floor on precision: it only ever raises a threshold.
 pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice {
     let at = |t: f32| {
         let (mut tp, mut fp, mut fn_) = (0f32, 0f32, 0f32);
@@ -474,20 +543,18 @@ pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice 
         };
     }
     let grid: Vec<ThresholdChoice> = (1..100).map(|step| at(step as f32 / 100.0)).collect();
-    // Most recall at the target, then best F1; among equal ones, the middle of the run (a
-    // margin on both sides rather than the edge of the validation data).
-    let meeting: Vec<&ThresholdChoice> = grid.iter().filter(|c| c.meets_target).collect();
-    if let Some(best) = meeting
-        .iter()
-        .map(|c| (c.recall, c.f1))
-        .max_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)))
-    {
-        let ties: Vec<&&ThresholdChoice> = meeting
-            .iter()
-            .filter(|c| c.recall == best.0 && (c.f1 - best.1).abs() <= 1e-6)
-            .collect();
-        return **ties[ties.len() / 2];
+    if target <= 0.0 {
+        return best_f1(&grid);
     }
+    // The best F1 among the thresholds that keep precision at the target.
+    let meeting: Vec<ThresholdChoice> = grid.iter().copied().filter(|c| c.meets_target).collect();
+    if !meeting.is_empty() {
+        return best_f1(&meeting);
+    }
+    best_f1(&grid)
+}
+
+fn best_f1(grid: &[ThresholdChoice]) -> ThresholdChoice {
     let best = grid.iter().map(|c| c.f1).fold(0f32, f32::max);
     let ties: Vec<&ThresholdChoice> = grid.iter().filter(|c| (c.f1 - best).abs() <= 1e-6).collect();
     *ties[ties.len() / 2]
@@ -495,7 +562,12 @@ pub fn choose_threshold(scored: &[(f32, bool)], target: f32) -> ThresholdChoice 
 
 /// Full-batch Adam on the class-balanced logistic loss, all labels at once.
 /// Each label learns only from examples whose source annotates it.
-fn fit(all: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) -> (Vec<Vec<f32>>, Vec<f32>) {
+fn fit(
+    all: &[&Example],
+    p: TrainParams,
+    c_per_label: &[f32; 10],
+    progress: &mut dyn FnMut(&str),
+) -> (Vec<Vec<f32>>, Vec<f32>) {
     let per = EMB + DIM;
     let (dense, lexical) = match p.features {
         FeatureSet::Both => (true, true),
@@ -516,9 +588,10 @@ fn fit(all: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) -> (Vec
 
     let mut weights = Vec::new();
     let mut biases = Vec::new();
-    for l in 0..10 {
+    for (l, c) in c_per_label.iter().enumerate() {
         let examples: Vec<&Example> = all.iter().copied().filter(|e| e.mask[l]).collect();
         let n = examples.len().max(1) as f32;
+        let l2 = 1.0 / (c * n);
         let pos = examples.iter().filter(|e| e.labels[l]).count() as f32;
         let neg = n - pos;
         let (wp, wn) = if pos == 0.0 || neg == 0.0 {
@@ -534,7 +607,7 @@ fn fit(all: &[&Example], p: TrainParams, progress: &mut dyn FnMut(&str)) -> (Vec
         let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
         for epoch in 1..=p.epochs {
             for &i in &active {
-                grad[i] = p.l2 * w[i];
+                grad[i] = l2 * w[i];
             }
             let mut gb = 0f32;
             for e in &examples {
@@ -657,13 +730,40 @@ mod tests {
         let strict = choose_threshold(&scored, 1.0);
         assert!(strict.meets_target && strict.threshold > 0.7 && strict.threshold <= 0.8);
         assert_eq!(strict.recall, 2.0 / 3.0);
+        // At 0.75 the floor allows the best-F1 threshold itself.
         let loose = choose_threshold(&scored, 0.75);
         assert!(loose.meets_target && loose.threshold > 0.2 && loose.threshold <= 0.6);
         assert_eq!(loose.recall, 1.0);
+        assert_eq!(choose_threshold(&scored, 0.0).threshold, loose.threshold);
         let noisy = [(0.9, false), (0.8, true), (0.1, false)];
         let best = choose_threshold(&noisy, 0.99);
         assert!(!best.meets_target);
         assert!((best.f1 - 2.0 / 3.0).abs() < 1e-6, "{best:?}");
+    }
+
+    #[test]
+    fn thresholds_decide_what_is_flagged() {
+        let (train, val) = halves(fixture());
+        let mut heads = Heads::train(
+            &train,
+            &val,
+            TrainParams {
+                epochs: 60,
+                ..Default::default()
+            },
+            &mut |_| {},
+        );
+        let probe = example("awas tsunami gempa besar", None);
+        let scores = heads.scores(&probe.embedding, &probe.sparse);
+        let d = Label::Disaster.index();
+        assert!(heads.flagged(&scores).contains(&Label::Disaster));
+        heads.meta.labels[d].threshold = scores[d] + 0.01;
+        assert!(!heads.flagged(&scores).contains(&Label::Disaster));
+        heads.meta.labels[d].threshold = scores[d];
+        assert!(
+            heads.flagged(&scores).contains(&Label::Disaster),
+            "a score equal to its threshold flags"
+        );
     }
 
     #[test]

@@ -218,19 +218,26 @@ pub fn train(settings: &Settings, opts: &TrainOptions, feedback: Option<Dataset>
         );
     }
     println!(
-        "\n| label | train positives | threshold | validation P | R | F1 | precision ≥ {:.2} |\n|---|---:|---:|---:|---:|---:|---|",
+        "\n| label | train positives | C | threshold | validation P | R | F1 | precision ≥ {:.2} |\n|---|---:|---:|---:|---:|---:|---:|---|",
         heads.meta.precision_target
     );
     for m in &heads.meta.labels {
         println!(
-            "| {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {} |",
+            "| {} | {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {} |",
             m.label.code(),
             m.positives,
+            m.c,
             m.threshold,
             m.validation_precision,
             m.validation_recall,
             m.validation_f1,
-            if m.meets_target { "yes" } else { "no (best F1)" }
+            if m.meets_target {
+                "yes".to_string()
+            } else if m.validation_support[0] < super::heads::MIN_POSITIVES_FOR_TARGET {
+                format!("n/a ({} positives: best F1)", m.validation_support[0])
+            } else {
+                "not reachable (best F1)".to_string()
+            }
         );
     }
     Ok(heads)
@@ -278,6 +285,8 @@ fn eval_sets(
         data.iter().map(|d| SourceSpec::parse(d)).collect()
     };
     let mut sets = Vec::new();
+    // A text is evaluated once, in the first set that has it (IHND's two files overlap).
+    let mut evaluated: HashSet<String> = HashSet::new();
     for spec in wanted {
         let ds = datasets::load(&spec.path, spec.format)?;
         let was_trained = trained.iter().any(|t| t.path == spec.path);
@@ -288,12 +297,20 @@ fn eval_sets(
             .into_iter()
             .zip(parts)
             .filter(|(item, part)| {
-                (!was_trained || *part == Part::Test) && !seen.contains(&dedupe_key(&item.text))
+                let key = dedupe_key(&item.text);
+                (!was_trained || *part == Part::Test) && !seen.contains(&key) && evaluated.insert(key)
             })
             .map(|(item, _)| item)
             .collect();
         if let Some(n) = limit {
             items.truncate(n);
+        }
+        if items.is_empty() {
+            eprintln!(
+                "{}: nothing left that the model has not seen",
+                spec.path.display()
+            );
+            continue;
         }
         let name = format!(
             "{} ({})",

@@ -2,11 +2,13 @@
 
 mod api;
 mod charts;
-mod claims;
+pub(crate) mod claims;
 mod clarify;
 mod dashboard;
+mod i18n;
 mod live;
 mod pages;
+mod users;
 
 use std::collections::HashSet;
 use std::sync::atomic::AtomicU64;
@@ -113,13 +115,19 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::queue))
         .route("/incidents/{id}", get(pages::incident))
         .route("/library", get(pages::library))
+        .route("/claims", get(pages::claims))
         .route("/search", get(pages::search))
+        .route("/users", get(users::page))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{username}/disable", post(users::disable))
+        .route("/lang/{code}", get(i18n::switch))
         .route("/events", get(live::events))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/ack/{token}", get(pages::ack_form).post(pages::ack))
         .fallback(api::not_found)
+        .layer(middleware::from_fn(i18n::scope))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(TimeoutLayer::with_status_code(

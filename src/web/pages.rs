@@ -78,6 +78,7 @@ fn env() -> &'static Environment<'static> {
             ("incident.html", include_str!("../templates/web/incident.html")),
             ("login.html", include_str!("../templates/web/login.html")),
             ("library.html", include_str!("../templates/web/library.html")),
+            ("claims.html", include_str!("../templates/web/claims.html")),
             ("ack.html", include_str!("../templates/web/ack.html")),
             ("search.html", include_str!("../templates/web/search.html")),
             (
@@ -85,14 +86,21 @@ fn env() -> &'static Environment<'static> {
                 include_str!("../templates/web/queue_rows.html"),
             ),
             ("dashboard.html", include_str!("../templates/web/dashboard.html")),
+            ("users.html", include_str!("../templates/web/users.html")),
         ] {
             env.add_template(name, src).expect("valid template");
         }
+        env.add_function("t", super::i18n::translate);
+        env.add_filter("js", super::i18n::js_string);
         env
     })
 }
 
+/// Renders a template with the request's language and address (`lang`, `here`) added to `ctx`.
 fn render(name: &str, ctx: minijinja::Value) -> AppResult<Html<String>> {
+    let request = super::i18n::current();
+    let request_ctx = context! { lang => request.lang.code(), here => request.here };
+    let ctx = minijinja::value::merge_maps([request_ctx, ctx]);
     let html = env()
         .get_template(name)
         .and_then(|t| t.render(ctx))
@@ -213,10 +221,20 @@ pub(super) async fn incident(
     let mentions: Vec<_> = mentions
         .iter()
         .map(|m| {
-            let words: Vec<String> = m
+            let explanation = m
                 .explanation
                 .as_deref()
                 .and_then(|e| serde_json::from_str::<Value>(e).ok())
+                .unwrap_or(Value::Null);
+            let claim = explanation.get("known_claim").filter(|k| !k.is_null()).map(|k| {
+                context! {
+                    id => k["id"], claim => k["claim"], verdict => k["verdict"], summary => k["summary"],
+                    url => k["url"].as_str().filter(|u| u.starts_with("http")),
+                    incident_id => k["incident_id"], similarity => format!("{:.2}", k["similarity"].as_f64().unwrap_or(0.0)),
+                    linked => k["action"] == "auto_link",
+                }
+            });
+            let words: Vec<String> = Some(&explanation)
                 .and_then(|e| e["phrases"].get(0).cloned())
                 .and_then(|p| p["words"].as_array().cloned())
                 .unwrap_or_default()
@@ -225,7 +243,8 @@ pub(super) async fn incident(
                 .collect();
             context! {
                 source => m.source, url => m.url.as_deref().filter(|u| u.starts_with("http")),
-                author => m.author_handle, text => m.text, words => words,
+                author => m.author_handle, text => m.text, words => words, claim => claim,
+                model => explanation["model_version"].as_str(),
                 at => wib(m.posted_at.as_deref().unwrap_or(&m.captured_at)),
             }
         })
@@ -632,4 +651,39 @@ pub(super) async fn ack(State(state): State<AppState>, Path(token): Path<String>
         StatusCode::OK,
         context! { done => true, title => i.title, recipient => claims.r, at => wib(&at), incident_id => i.id },
     ))
+}
+
+/// `GET /claims?q=`: the known-claims registry, with how many mentions matched each; admins
+/// add claims here.
+pub(super) async fn claims(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(p): Query<super::claims::ClaimQuery>,
+) -> AppResult<Html<String>> {
+    let (q, limit, offset) = p.parts()?;
+    let claims: Vec<_> = state
+        .store
+        .list_claims(q.as_deref(), limit, offset)
+        .await?
+        .iter()
+        .map(|c| {
+            context! {
+                id => c.id, claim => c.claim, verdict => c.verdict, summary => c.summary,
+                url => c.url.as_deref().filter(|u| u.starts_with("http")), incident_id => c.incident_id,
+                origin => c.origin, created => wib(&c.created_at), matches => c.matches,
+            }
+        })
+        .collect();
+    let verdicts: Vec<&str> = crate::clarifications::Verdict::ALL
+        .iter()
+        .filter(|v| **v != crate::clarifications::Verdict::BelumTerverifikasi)
+        .map(|v| v.code())
+        .collect();
+    render(
+        "claims.html",
+        context! {
+            claims => claims, q => q.unwrap_or_default(), verdicts => verdicts,
+            is_admin => user.role == crate::domain::Role::Admin, user => user_ctx(&user),
+        },
+    )
 }

@@ -212,6 +212,46 @@ try {
       await noScriptRan(page, path);
     }
   }
+  log('the known-claims page');
+  const claimsPage = await page.goto(cfg.base + '/claims');
+  assert.equal(claimsPage.status(), 200, '/claims answers 200');
+  await page.waitForSelector('form#add-claim');
+  await page.screenshot({ path: `${shots}/11-claims.png`, fullPage: true });
+  await noScriptRan(page, '/claims');
+
+  log('users page: an admin adds a user and disables them');
+  await page.click('header a[href="/users"]');
+  await page.waitForSelector('form#add-user');
+  assert.equal(await page.locator(`tr.user[data-username="${cfg.admin.username}"] form.disable`).count(), 0,
+    'no disable button for oneself');
+  await page.fill('#add-user input[name=username]', 'ui-baru');
+  await page.fill('#add-user input[name=name]', 'Pengguna Baru');
+  await page.selectOption('#add-user select[name=role]', 'viewer');
+  await page.fill('#add-user input[name=password]', 'kata-sandi-baru-1');
+  await submit(page, 'form#add-user');
+  await page.waitForSelector('tr.user[data-username="ui-baru"] form.disable');
+  await page.screenshot({ path: `${shots}/12-users.png`, fullPage: true });
+  await submit(page, 'tr.user[data-username="ui-baru"] form.disable');
+  await page.waitForSelector('tr.user.disabled[data-username="ui-baru"]');
+  await noScriptRan(page, '/users');
+
+  log('the queue in English, then back to Indonesian');
+  await page.goto(cfg.base + '/');
+  await page.waitForSelector('tr.incident');
+  await Promise.all([page.waitForNavigation(), page.click('header a[hreflang=en]')]);
+  await page.waitForSelector('html[lang="en"]', { state: 'attached' });
+  assert.equal(page.url(), cfg.base + '/', 'the switch comes back to the queue');
+  await page.waitForSelector('tr.incident');
+  assert.equal((await page.textContent('h1')).trim(), 'Queue of open incidents');
+  await page.waitForFunction(() => document.getElementById('live-state').textContent.includes('Live updates: on'));
+  await page.waitForFunction(() => /^(due in|overdue by) /.test(
+    (document.querySelector('#queue .countdown') || { textContent: 'due in ' }).textContent));
+  await page.screenshot({ path: `${shots}/13-queue-en.png` });
+  await noScriptRan(page, 'English queue');
+  await Promise.all([page.waitForNavigation(), page.click('header a[hreflang=id]')]);
+  await page.waitForSelector('html[lang="id"]', { state: 'attached' });
+  assert.equal((await page.textContent('h1')).trim(), 'Antrean insiden terbuka');
+
   console.log('ok: every browser step passed');
   await browser.close();
 } catch (e) {

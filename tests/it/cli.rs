@@ -237,3 +237,125 @@ fn claims_import_reports_added_known_and_rejected_lines() {
         "{listed}"
     );
 }
+
+/// The repo's trained heads, copied so a test can retrain over them.
+fn copy_heads(to: &std::path::Path) {
+    for ext in ["json", "bin"] {
+        std::fs::copy(repo().join(format!("models/heads.{ext}")), to.with_extension(ext)).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn train_is_deterministic_learns_from_feedback_and_eval_writes_reports() {
+    crate::helpers::require_model();
+    let dir = tempfile::tempdir().unwrap();
+    // A triage decision in the database: an incident dismissed as a false positive.
+    let app = crate::helpers::spawn_app(crate::helpers::Options {
+        data_dir: Some(tempfile::tempdir_in(dir.path()).unwrap()),
+        ..Default::default()
+    })
+    .await;
+    let text = "AWAS!!! Tsunami setinggi 10 meter akan menerjang Kalianda malam ini, BMKG sudah \
+                konfirmasi, SEBARKAN ke semua grup!!";
+    let body = serde_json::json!({"source": "whatsapp", "external_id": "fb", "text": text});
+    let (status, posted) = app.post_mentions(body.to_string(), "application/json").await;
+    assert_eq!(status, 201, "{posted}");
+    let m = app
+        .wait_classified(posted["items"][0]["id"].as_str().unwrap())
+        .await;
+    let incident = m["incident_id"].as_str().expect("flagged").to_string();
+    let (status, r) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/transitions"),
+            &app.admin_token.clone(),
+            Some(serde_json::json!({"to": "dismissed", "reason": "latihan simulasi BPBD"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let rows = app.store.feedback_texts().await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let data_dir = app.stop().await;
+
+    let run = |args: &[&str]| {
+        let out = tanggap(data_dir.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let a = dir.path().join("a/heads.json");
+    let b = dir.path().join("b/heads.json");
+    let version = |stdout: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with("trained "))
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let (out_a, _) = run(&["train", "--seed", "7", "--out", a.to_str().unwrap()]);
+    let (out_b, _) = run(&["train", "--seed", "7", "--out", b.to_str().unwrap()]);
+    assert_eq!(version(&out_a), version(&out_b), "same data and seed, same model");
+    assert!(
+        out_a.contains("| label | train positives | C | threshold |"),
+        "{out_a}"
+    );
+
+    // With the team's decisions: the dismissed text joins the training set; before/after printed.
+    let c = dir.path().join("c/heads.json");
+    std::fs::create_dir_all(c.parent().unwrap()).unwrap();
+    copy_heads(&c);
+    let (out_c, err_c) = run(&[
+        "train",
+        "--seed",
+        "7",
+        "--include-feedback",
+        "--out",
+        c.to_str().unwrap(),
+    ]);
+    assert!(
+        err_c.contains("loaded 1 items from the team's triage decisions"),
+        "{err_c}"
+    );
+    assert!(out_c.contains("| feedback | 1 |"), "{out_c}");
+    assert!(
+        out_c.contains("| data | label | F1 before | F1 after |"),
+        "{out_c}"
+    );
+    assert_ne!(version(&out_c), version(&out_a), "the feedback changed the model");
+
+    // Eval on a small fixture: a table per label, and Markdown + JSON reports.
+    let reports = dir.path().join("reports");
+    let (out, _) = run(&[
+        "eval",
+        repo().join("tests/data/eval_fixture.jsonl").to_str().unwrap(),
+        "--heads",
+        a.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("### eval_fixture.jsonl (whole file, not trained on)"),
+        "{out}"
+    );
+    assert!(out.contains("| scam | 1 |"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(json[0]["items"], 6);
+    assert_eq!(json[0]["model_version"].as_str().unwrap(), version(&out_a));
+    let hoax = json[0]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == "hoax")
+        .unwrap();
+    assert_eq!(hoax["support"], 2);
+    assert!(hoax["pr_auc"].as_f64().unwrap() > 0.0);
+    assert!(std::fs::read_to_string(reports.join("eval.md"))
+        .unwrap()
+        .contains("PR-AUC"));
+}

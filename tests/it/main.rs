@@ -4,6 +4,7 @@
 mod browser;
 mod claims;
 mod clarifications;
+mod classifier;
 mod cli;
 mod escalation;
 mod helpers;

@@ -215,3 +215,224 @@ async fn the_dashboard_measures_volume_status_and_response_times() {
     assert!(bad.contains("role=\"alert\""), "a bad period is explained");
     app.stop().await;
 }
+
+/// A client that keeps cookies and does not follow redirects.
+fn manual_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_ui_switches_between_indonesian_and_english() {
+    let app = spawn_app(Options::default()).await;
+    tanggap::auth::create_user(&app.store, "wati", "Wati", Role::Viewer, PASSWORD)
+        .await
+        .unwrap();
+    let client = manual_client();
+    assert_eq!(app.login(&client, "wati", PASSWORD).await.status(), 303);
+    // Indonesian by default.
+    let page = text(&client, format!("{}/search", app.base)).await;
+    assert!(page.contains("<html lang=\"id\">"), "{page}");
+    assert!(page.contains("<a href=\"/search\">Cari</a>") && page.contains("<h1>Cari sebutan</h1>"));
+    assert!(
+        page.contains("href=\"/lang/en?next=/search\""),
+        "the switch comes back here"
+    );
+
+    let r = client
+        .get(format!("{}/lang/en?next=/search", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/search");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    for part in [
+        "lang=en",
+        "Path=/",
+        "SameSite=Lax",
+        "HttpOnly",
+        "Max-Age=31536000",
+    ] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let page = text(&client, format!("{}/search?q=banjir", app.base)).await;
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(page.contains("<a href=\"/\">Queue</a>") && page.contains("<a href=\"/search\">Search</a>"));
+    assert!(page.contains("<h1>Search mentions</h1>") && page.contains(">Log out</button>"));
+    assert!(page.contains("mentions"), "result counts in English");
+    assert!(page.contains(">Bahasa Indonesia</a>"), "the switch back");
+    assert!(page.contains("banjir"), "data stays as it is");
+
+    // Only local paths are followed; unknown languages do not exist.
+    for next in ["//evil.example", "https://evil.example/x", "/%5Cevil.example"] {
+        let r = client
+            .get(format!("{}/lang/id?next={next}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{next}");
+        assert_eq!(r.headers()["location"], "/", "{next}");
+    }
+    let r = client
+        .get(format!("{}/lang/fr?next=/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let page = text(&client, format!("{}/", app.base)).await;
+    assert!(page.contains("<html lang=\"id\">") && page.contains("Antrean insiden terbuka"));
+
+    // Pages without a session follow the cookie too.
+    let anon = manual_client();
+    anon.get(format!("{}/lang/en?next=/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let login = text(&anon, format!("{}/login", app.base)).await;
+    assert!(login.contains("<h1>Log in to Tanggap</h1>") && login.contains("<html lang=\"en\">"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_disabling_ends_sessions() {
+    let app = spawn_app(Options::default()).await;
+    let (admin, admin_name) = app.login_as(Role::Admin).await;
+    let page = text(&admin, format!("{}/users", app.base)).await;
+    assert!(
+        page.contains("<h1>Pengguna</h1>") && page.contains(&admin_name),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"/users\">Pengguna</a>"),
+        "admins see the nav link"
+    );
+    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let api = |method: &str, path: &str| {
+        admin
+            .request(
+                method.parse().unwrap(),
+                format!("{}/api/v1/users{path}", app.base),
+            )
+            .header("x-csrf-token", &csrf)
+    };
+
+    // List and add.
+    let r = api("GET", "").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let list: serde_json::Value = r.json().await.unwrap();
+    assert!(list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["username"] == admin_name.as_str() && u.get("password_hash").is_none()));
+    let sari = json!({"username": "sari.dewi", "name": "Sari Dewi", "role": "responder", "password": "panjang-sekali-1"});
+    let r = api("POST", "").json(&sari).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(created["role"], "responder");
+    assert!(created["disabled_at"].is_null());
+    let r = api("POST", "").json(&sari).send().await.unwrap();
+    assert_eq!(r.status(), 409, "a taken username");
+    let r = admin
+        .post(format!("{}/api/v1/users", app.base))
+        .json(&json!({"username": "eko", "name": "Eko", "role": "viewer", "password": "panjang-sekali-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token");
+    for (body, field) in [
+        (
+            json!({"username": "Eko Bad!", "name": "Eko", "role": "viewer", "password": "panjang-sekali-1"}),
+            "username",
+        ),
+        (
+            json!({"username": "eko", "name": "", "role": "viewer", "password": "panjang-sekali-1"}),
+            "name",
+        ),
+        (
+            json!({"username": "eko", "name": "Eko", "role": "ingest", "password": "panjang-sekali-1"}),
+            "role",
+        ),
+        (
+            json!({"username": "eko", "name": "Eko", "role": "viewer", "password": "pendek"}),
+            "password",
+        ),
+    ] {
+        let r = api("POST", "").json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{field}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["details"][0]["field"], field, "{e}");
+    }
+    let sari_client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let r = app.login(&sari_client, "sari.dewi", "panjang-sekali-1").await;
+    assert_eq!(
+        (r.status().as_u16(), r.url().path()),
+        (200, "/"),
+        "the new user logs in"
+    );
+    let page = text(&admin, format!("{}/users", app.base)).await;
+    assert!(page.contains("data-username=\"sari.dewi\"") && page.contains("Sari Dewi"));
+
+    // Only admins.
+    let (responder, _) = app.login_as(Role::Responder).await;
+    let r = responder.get(format!("{}/users", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("hanya untuk admin") && !body.contains("<a href=\"/users\">"));
+    let r = responder
+        .get(format!("{}/api/v1/users", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let token = app.token(Role::Responder).await;
+    assert_eq!(app.call("GET", "/api/v1/users", &token, None).await.0, 403);
+    let (status, _) = app
+        .call(
+            "POST",
+            "/api/v1/users",
+            &token,
+            Some(json!({"username": "x1", "name": "X", "role": "viewer", "password": "panjang-sekali-1"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.call("GET", "/api/v1/users", &app.admin_token, None).await.0,
+        200,
+        "admin tokens may"
+    );
+
+    // Disabling ends the sessions and the logins.
+    let r = api("POST", &format!("/{admin_name}/disable"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "not oneself");
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("your own"),
+        "{e}"
+    );
+    let r = api("POST", "/sari.dewi/disable").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = sari_client.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(r.url().path(), "/login", "the session ended");
+    let r = app.login(&manual_client(), "sari.dewi", "panjang-sekali-1").await;
+    assert_eq!(r.status(), 401, "no more logins");
+    assert_eq!(
+        api("POST", "/sari.dewi/disable").send().await.unwrap().status(),
+        409
+    );
+    assert_eq!(api("POST", "/nobody/disable").send().await.unwrap().status(), 404);
+    let page = text(&admin, format!("{}/users", app.base)).await;
+    assert!(page.contains("nonaktif sejak"), "{page}");
+    app.stop().await;
+}
