@@ -95,6 +95,9 @@ pub fn route<'a>(settings: &'a Settings, labels: &[Label], region: Option<&str>,
     &settings.default_team
 }
 
+/// Below this embedding cosine two texts are not compared by word shingles at all.
+const JACCARD_MIN_COSINE: f32 = 0.5;
+
 /// Word 3-shingles of a normalised text.
 pub fn shingles(text: &str) -> HashSet<String> {
     let words = crate::classify::features::normalise_words(text);
@@ -431,7 +434,13 @@ fn nearest<'a>(
                 .as_deref()
                 .map(|b| cosine_bytes(&c.embedding, b))
                 .unwrap_or(0.0);
-            let jac = jaccard(&mine, &shingles(&cand.sample_text));
+            // Texts sharing half their word triples always embed close; skip the (costlier)
+            // shingling for candidates that are far apart.
+            let jac = if cand.centroid.is_none() || cos >= JACCARD_MIN_COSINE {
+                jaccard(&mine, &shingles(&cand.sample_text))
+            } else {
+                0.0
+            };
             let near = cos >= settings.incidents.near_duplicate_cosine
                 || jac >= settings.incidents.near_duplicate_jaccard;
             near.then_some((cos.max(jac), cand))

@@ -73,17 +73,19 @@ pub struct ClassifyWorker {
     pub claims: Arc<tokio::sync::Mutex<Arc<Matcher>>>,
 }
 
+/// A batch whose classification is running on the encoder while the previous one commits.
+type InFlight = (
+    Vec<crate::store::PendingMention>,
+    tokio::task::JoinHandle<anyhow::Result<Vec<crate::classify::Classification>>>,
+);
+
 impl ClassifyWorker {
     /// Classifies new mentions until shutdown.
     pub async fn run(self, notify: Arc<Notify>, shutdown: Shutdown) {
         loop {
-            match self.process_batch().await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "classification failed; will retry");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+            if let Err(e) = self.drain().await {
+                tracing::error!(error = %format!("{e:#}"), "classification failed; will retry");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
             tokio::select! {
                 _ = notify.notified() => {}
@@ -93,21 +95,60 @@ impl ClassifyWorker {
         }
     }
 
-    /// Classifies one batch of unclassified mentions; returns how many.
+    fn batch_limit(&self) -> i64 {
+        self.settings.classifier.batch_size.max(1) as i64 * 2
+    }
+
+    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: the
+    /// next batch is embedded (on the encoder thread) while the previous one is placed in
+    /// incidents and committed. Work is read from the database, so an error or a crash loses
+    /// nothing: the next call starts again from the oldest unclassified mention.
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut cursor = 0i64;
+        let mut done = 0;
+        let mut in_flight: Option<InFlight> = None;
+        loop {
+            let next = self.store.unclassified_after(cursor, self.batch_limit()).await?;
+            let launched = match next.last() {
+                Some(last) => {
+                    cursor = last.seq;
+                    let texts: Vec<String> = next.iter().map(|m| m.text.clone()).collect();
+                    let me = self.clone();
+                    Some((next, tokio::spawn(async move { me.classify(texts).await })))
+                }
+                None => None,
+            };
+            if let Some((batch, handle)) = in_flight.take() {
+                let results = handle.await??;
+                self.commit(&batch, &results).await?;
+                done += batch.len();
+            }
+            match launched {
+                Some(l) => in_flight = Some(l),
+                None => return Ok(done),
+            }
+        }
+    }
+
+    /// Classifies one batch of unclassified mentions (no pipelining); returns how many.
     pub async fn process_batch(&self) -> anyhow::Result<usize> {
-        let batch = self
-            .store
-            .unclassified(self.settings.classifier.batch_size.max(1) as i64 * 2)
-            .await?;
+        let batch = self.store.unclassified(self.batch_limit()).await?;
         if batch.is_empty() {
             return Ok(0);
         }
-        let texts = batch.iter().map(|m| m.text.clone()).collect();
-        let mut results = self.classifier.classify(texts).await?;
+        let results = self
+            .classify(batch.iter().map(|m| m.text.clone()).collect())
+            .await?;
+        self.commit(&batch, &results).await?;
+        Ok(batch.len())
+    }
+
+    /// Scores texts and matches them against the known claims.
+    async fn classify(&self, texts: Vec<String>) -> anyhow::Result<Vec<crate::classify::Classification>> {
+        let mut results = self.classifier.classify(texts.clone()).await?;
         let matcher = self.refresh_claims().await?;
         if !matcher.is_empty() {
             let settings = self.settings.clone();
-            let texts: Vec<String> = batch.iter().map(|m| m.text.clone()).collect();
             results = tokio::task::spawn_blocking(move || {
                 for (c, t) in results.iter_mut().zip(&texts) {
                     if let Some(hit) = matcher.best(t, &c.embedding, &settings.claims) {
@@ -118,11 +159,21 @@ impl ClassifyWorker {
             })
             .await?;
         }
+        Ok(results)
+    }
+
+    /// Places flagged mentions in incidents, records the classifications and queues alerts, in
+    /// one transaction.
+    async fn commit(
+        &self,
+        batch: &[crate::store::PendingMention],
+        results: &[crate::classify::Classification],
+    ) -> anyhow::Result<()> {
         let now = Utc::now();
         let at = ts(now);
         let mut tx = self.store.begin().await?;
         let mut opened = 0;
-        for (m, c) in batch.iter().zip(&results) {
+        for (m, c) in batch.iter().zip(results) {
             let placement =
                 incidents::place(&mut tx, &self.settings, &self.playbooks, &self.mail, m, c, now).await?;
             opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
@@ -148,7 +199,7 @@ impl ClassifyWorker {
             self.mail_notify.notify_one();
         }
         tracing::debug!(mentions = batch.len(), opened, "classified a batch");
-        Ok(batch.len())
+        Ok(())
     }
 
     /// The current known-claims matcher: embeds claims that have no embedding yet (stored, so

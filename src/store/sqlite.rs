@@ -184,6 +184,19 @@ impl Store {
         .await?)
     }
 
+    /// Unclassified mentions after `seq`, oldest first.
+    pub async fn unclassified_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
+             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash \
+             FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Incidents matching a filter, most severe and oldest-due first.
     pub async fn incidents(&self, f: &IncidentFilter) -> anyhow::Result<Vec<IncidentRow>> {
         let mut sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE 1=1");
