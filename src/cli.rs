@@ -394,6 +394,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         println!("  classifier NOT loaded: {problem}");
     }
     if demo {
+        crate::demo::seed_claims(app.store()).await?;
         let seeded = crate::demo::seed_mentions(app.store(), lims).await?;
         if seeded > 0 {
             println!("  demo: stored {seeded} sample mentions");

@@ -52,6 +52,23 @@ pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens
     Ok(tokens)
 }
 
+/// Sample known claims (compiled in).
+pub const KNOWN_CLAIMS: &str = include_str!("../demo/known_claims.jsonl");
+
+/// Registers the sample known claims (already registered ones are skipped). Returns how many
+/// were added.
+pub async fn seed_claims(store: &Store) -> anyhow::Result<usize> {
+    let at = crate::store::ts(chrono::Utc::now());
+    let mut added = 0;
+    for line in KNOWN_CLAIMS.lines().filter(|l| !l.trim().is_empty()) {
+        let input: crate::claims::ClaimInput = serde_json::from_str(line)?;
+        let claim =
+            crate::claims::NewClaim::try_from(input).map_err(|e| anyhow::anyhow!("demo claim: {e}"))?;
+        added += store.insert_claim(&claim, "import", &at).await?.is_some() as usize;
+    }
+    Ok(added)
+}
+
 /// Stores the sample mentions unless the database already has mentions. Returns how many.
 pub async fn seed_mentions(store: &Store, limits: Limits) -> anyhow::Result<usize> {
     if store.max_rev().await? > 0 {
@@ -73,4 +90,20 @@ pub async fn seed_mentions(store: &Store, limits: Limits) -> anyhow::Result<usiz
     .map_err(|e| anyhow::anyhow!("demo data is invalid: {e:?}"))?;
     let out = store.insert_mentions(&mentions).await?;
     Ok(out.iter().filter(|o| o.status == "created").count())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_claims_are_valid() {
+        let n = super::KNOWN_CLAIMS
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let input: crate::claims::ClaimInput = serde_json::from_str(l).unwrap();
+                crate::claims::NewClaim::try_from(input).unwrap()
+            })
+            .count();
+        assert_eq!(n, 4);
+    }
 }

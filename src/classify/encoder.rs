@@ -93,6 +93,7 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
     let res = |p: PathBuf| -> Box<dyn rust_bert::resources::ResourceProvider + Send> {
         Box::new(LocalResource::from(p))
     };
+    let sbert_config = sentence_bert_config(dir, opts.max_tokens)?;
     let config = SentenceEmbeddingsConfig {
         modules_config_resource: res(dir.join("modules.json")),
         transformer_type: ModelType::Bert,
@@ -101,7 +102,7 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
         pooling_config_resource: res(dir.join("1_Pooling/config.json")),
         dense_config_resource: None,
         dense_weights_resource: None,
-        sentence_bert_config_resource: res(sentence_bert_config(dir, opts.max_tokens)?),
+        sentence_bert_config_resource: res(sbert_config.clone()),
         tokenizer_config_resource: res(dir.join("tokenizer_config.json")),
         tokenizer_vocab_resource: res(dir.join("vocab.txt")),
         tokenizer_merges_resource: None,
@@ -111,7 +112,9 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
             Precision::Bf16 => Some(tch::Kind::BFloat16),
         },
     };
-    let inner = SentenceEmbeddingsModel::new(config).context("loading the sentence-embedding model")?;
+    let inner = SentenceEmbeddingsModel::new(config).context("loading the sentence-embedding model");
+    let _ = std::fs::remove_file(&sbert_config);
+    let inner = inner?;
     Ok(Model {
         inner,
         batch_size: opts.batch_size.max(1),
@@ -119,7 +122,7 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
 }
 
 /// The model's `sentence_bert_config.json` with our truncation length (rust-bert reads the
-/// limit only from that file), written beside the system's temporary files.
+/// limit only from that file), written to a temporary file that is removed once loaded.
 fn sentence_bert_config(dir: &Path, max_tokens: usize) -> anyhow::Result<PathBuf> {
     let original = dir.join("sentence_bert_config.json");
     let mut config: serde_json::Value = serde_json::from_slice(
@@ -130,7 +133,7 @@ fn sentence_bert_config(dir: &Path, max_tokens: usize) -> anyhow::Result<PathBuf
     let path = std::env::temp_dir().join(format!(
         "tanggap-sentence-bert-{}-{}.json",
         std::process::id(),
-        max_tokens
+        uuid::Uuid::now_v7().simple()
     ));
     std::fs::write(&path, config.to_string()).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
