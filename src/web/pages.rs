@@ -318,7 +318,12 @@ pub(super) async fn incident(
             i => context! {
                 id => i.id, title => i.title, severity => i.severity, status => i.status, team => i.team,
                 mention_count => i.mention_count, opened => wib(&i.opened_at), ack_due => wib(&i.ack_due_at),
+                verdict => i.verdict, assignee => i.assignee,
             },
+            label_choices => Label::ALL.iter().map(|l| context! {
+                code => l.code(), name => l.name_id(),
+                on => serde_json::from_str::<Vec<Label>>(&i.labels).unwrap_or_default().contains(l),
+            }).collect::<Vec<_>>(),
             labels => labels, mentions => mentions, timeline => timeline, playbook => playbook,
             user => user_ctx(&user), steps => steps, clarifications => clarifications,
             can_act => can_act, is_admin => user.role == crate::domain::Role::Admin, transitions => transitions,

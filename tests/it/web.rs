@@ -436,3 +436,52 @@ async fn admins_manage_users_and_disabling_ends_sessions() {
     assert!(page.contains("nonaktif sejak"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn responders_correct_labels_and_the_correction_is_kept_for_retraining() {
+    crate::helpers::require_model();
+    let app = spawn_app(Options::default()).await;
+    let text = "Selamat! Nomor Anda memenangkan undian Rp 50 juta dari Bank Lampung, transfer biaya \
+                administrasi Rp 500 ribu ke rekening panitia hari ini juga.";
+    let body = serde_json::json!({"source": "whatsapp", "external_id": "lbl-1", "text": text});
+    let (status, posted) = app.post_mentions(body.to_string(), "application/json").await;
+    assert_eq!(status, 201, "{posted}");
+    let m = app
+        .wait_classified(posted["items"][0]["id"].as_str().unwrap())
+        .await;
+    let incident = m["incident_id"].as_str().expect("flagged").to_string();
+    let responder = app.token(tanggap::domain::Role::Responder).await;
+    let path = format!("/api/v1/incidents/{incident}");
+    let (status, err) = app
+        .call(
+            "PATCH",
+            &path,
+            &responder,
+            Some(serde_json::json!({"labels": ["scam", "rumor"]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["details"][0]["field"], "labels");
+    let (status, inc) = app
+        .call(
+            "PATCH",
+            &path,
+            &responder,
+            Some(serde_json::json!({"labels": ["scam", "economy"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{inc}");
+    assert_eq!(inc["labels"], serde_json::json!(["scam", "economy"]));
+    let rows = app.store.feedback_texts().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "corrected");
+    assert_eq!(rows[0].1, r#"["scam","economy"]"#);
+    // The incident page offers the correction with the current labels ticked.
+    let (status, page) = app.page(&format!("/incidents/{incident}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"name="labels" value="economy" checked"#),
+        "{page}"
+    );
+    app.stop().await;
+}
