@@ -337,9 +337,19 @@ pub(super) struct LoginQuery {
     next: Option<String>,
 }
 
+/// Where to go after logging in: a local path only (no scheme, no `//host`, no `\`-tricks,
+/// no control characters or spaces, which would also make an invalid `Location` header).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2000
+                && !n.contains('\\')
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -691,4 +701,26 @@ pub(super) async fn claims(
             is_admin => user.role == crate::domain::Role::Admin, user => user_ctx(&user),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(
+            super::safe_next(Some("/incidents/inc_1?x=1")),
+            "/incidents/inc_1?x=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/\nLocation",
+            "/a b",
+            "x",
+        ] {
+            assert_eq!(super::safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(super::safe_next(None), "/");
+    }
 }
