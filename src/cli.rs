@@ -72,6 +72,9 @@ enum Command {
         /// Do not refit on train + validation after choosing C, calibration and thresholds.
         #[arg(long)]
         no_refit: bool,
+        /// Weight examples so every file annotating a label counts the same in its head.
+        #[arg(long)]
+        balance_sources: bool,
         /// Features the heads read (the alternatives exist to compare them).
         #[arg(long, value_enum, default_value_t = FeatureSet::Both)]
         features: FeatureSet,
@@ -264,6 +267,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             precision_target,
             c,
             no_refit,
+            balance_sources,
             features,
             out,
         } => {
@@ -277,6 +281,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                     features,
                     c,
                     refit: !no_refit,
+                    balance_sources,
                     ..Default::default()
                 },
                 out,

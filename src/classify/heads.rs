@@ -24,6 +24,8 @@ pub struct Example {
     pub labels: [bool; 10],
     /// Which labels the example's source annotates; the others are unknown, not negative.
     pub mask: [bool; 10],
+    /// Index of the file it came from (for `balance_sources`).
+    pub source: usize,
 }
 
 /// Which features the heads read; the alternatives are kept for side-by-side evaluation.
@@ -162,6 +164,8 @@ pub struct TrainParams {
     pub features: FeatureSet,
     /// Refit on train + validation once C, calibration and thresholds are chosen.
     pub refit: bool,
+    /// Weight examples so every source annotating a label weighs the same in its head.
+    pub balance_sources: bool,
 }
 
 impl Default for TrainParams {
@@ -174,6 +178,7 @@ impl Default for TrainParams {
             precision_target: 0.8,
             features: FeatureSet::Both,
             refit: true,
+            balance_sources: false,
         }
     }
 }
@@ -561,6 +566,22 @@ fn best_f1(grid: &[ThresholdChoice]) -> ThresholdChoice {
 }
 
 /// Full-batch Adam on the class-balanced logistic loss, all labels at once.
+/// Per example, `n / (sources · n_source)` when balancing (so they sum to `n`), else 1.
+fn source_weights(examples: &[&Example], balance: bool) -> Vec<f32> {
+    if !balance {
+        return vec![1.0; examples.len()];
+    }
+    let mut counts = std::collections::BTreeMap::<usize, f32>::new();
+    for e in examples {
+        *counts.entry(e.source).or_default() += 1.0;
+    }
+    let (n, sources) = (examples.len() as f32, counts.len() as f32);
+    examples
+        .iter()
+        .map(|e| n / (sources * counts[&e.source]))
+        .collect()
+}
+
 /// Each label learns only from examples whose source annotates it.
 fn fit(
     all: &[&Example],
@@ -592,7 +613,13 @@ fn fit(
         let examples: Vec<&Example> = all.iter().copied().filter(|e| e.mask[l]).collect();
         let n = examples.len().max(1) as f32;
         let l2 = 1.0 / (c * n);
-        let pos = examples.iter().filter(|e| e.labels[l]).count() as f32;
+        let weight = source_weights(&examples, p.balance_sources);
+        let pos: f32 = examples
+            .iter()
+            .zip(&weight)
+            .filter(|(e, _)| e.labels[l])
+            .map(|x| x.1)
+            .sum();
         let neg = n - pos;
         let (wp, wn) = if pos == 0.0 || neg == 0.0 {
             (1.0, 1.0)
@@ -610,10 +637,11 @@ fn fit(
                 grad[i] = l2 * w[i];
             }
             let mut gb = 0f32;
-            for e in &examples {
+            for (e, we) in examples.iter().zip(&weight) {
                 let y = e.labels[l];
                 let g = (sigmoid(raw_score(&w, b, &e.embedding, &e.sparse)) - if y { 1.0 } else { 0.0 })
                     * if y { wp } else { wn }
+                    * we
                     / n;
                 if dense {
                     for (gi, x) in grad[..EMB].iter_mut().zip(&e.embedding) {
@@ -666,6 +694,7 @@ mod tests {
             sparse: vectorize(&tokens(text)),
             labels,
             mask: [true; 10],
+            source: 0,
         }
     }
 
@@ -739,6 +768,20 @@ mod tests {
         let best = choose_threshold(&noisy, 0.99);
         assert!(!best.meets_target);
         assert!((best.f1 - 2.0 / 3.0).abs() < 1e-6, "{best:?}");
+    }
+
+    #[test]
+    fn balanced_sources_weigh_the_same() {
+        let mut v: Vec<Example> = (0..4).map(|i| example(&format!("a {i}"), None)).collect();
+        v.push(Example {
+            source: 1,
+            ..example("b", None)
+        });
+        let refs: Vec<&Example> = v.iter().collect();
+        let w = source_weights(&refs, true);
+        assert!((w.iter().sum::<f32>() - 5.0).abs() < 1e-5);
+        assert!((w[0] * 4.0 - w[4]).abs() < 1e-5, "{w:?}");
+        assert_eq!(source_weights(&refs, false), vec![1.0; 5]);
     }
 
     #[test]

@@ -135,7 +135,7 @@ fn load_split(
     Ok(out)
 }
 
-fn example(item: &Labelled, annotated: &[Label], embedding: Vec<f32>) -> Example {
+fn example(item: &Labelled, annotated: &[Label], embedding: Vec<f32>, source: usize) -> Example {
     let mut labels = [false; 10];
     let mut mask = [false; 10];
     for l in Label::ALL {
@@ -147,6 +147,7 @@ fn example(item: &Labelled, annotated: &[Label], embedding: Vec<f32>) -> Example
         sparse: features::vectorize(&features::tokens(&item.text)),
         labels,
         mask,
+        source,
     }
 }
 
@@ -174,17 +175,27 @@ pub fn train(settings: &Settings, opts: &TrainOptions, feedback: Option<Dataset>
     let mut embeddings = embed_all(settings, &texts, "training texts")?.into_iter();
     let (mut train, mut validation) = (Vec::new(), Vec::new());
     let mut metas = Vec::new();
-    for (spec, ds, parts) in &sources {
+    for (source, (spec, ds, parts)) in sources.iter().enumerate() {
         let mut counts = [0usize; 3];
         for (item, part) in ds.items.iter().zip(parts) {
             match part {
                 Part::Train => {
                     counts[0] += 1;
-                    train.push(example(item, &ds.annotated, embeddings.next().expect("embedded")));
+                    train.push(example(
+                        item,
+                        &ds.annotated,
+                        embeddings.next().expect("embedded"),
+                        source,
+                    ));
                 }
                 Part::Validation => {
                     counts[1] += 1;
-                    validation.push(example(item, &ds.annotated, embeddings.next().expect("embedded")));
+                    validation.push(example(
+                        item,
+                        &ds.annotated,
+                        embeddings.next().expect("embedded"),
+                        source,
+                    ));
                 }
                 Part::Test => counts[2] += 1,
             }
