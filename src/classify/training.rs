@@ -12,7 +12,7 @@ use super::datasets::{self, Dataset, Format, Labelled, Part};
 use super::encoder;
 use super::eval::{self, Outcome, Report};
 use super::features;
-use super::heads::{Example, FeatureSet, Heads, SourceMeta, TrainParams};
+use super::heads::{Example, Heads, SourceMeta, TrainParams};
 use crate::config::Settings;
 use crate::domain::Label;
 
@@ -278,12 +278,14 @@ fn eval_sets(
         .collect();
     // Everything the heads saw (train and validation parts), to keep it out of every test set.
     let mut seen = HashSet::new();
-    for (_, ds, parts) in load_split(&trained, None, seed)? {
-        for (item, part) in ds.items.iter().zip(parts) {
-            if part != Part::Test {
+    let mut loaded: HashMap<PathBuf, (Dataset, Vec<Part>)> = HashMap::new();
+    for ((_, ds, parts), spec) in load_split(&trained, None, seed)?.into_iter().zip(&trained) {
+        for (item, part) in ds.items.iter().zip(&parts) {
+            if *part != Part::Test {
                 seen.insert(dedupe_key(&item.text));
             }
         }
+        loaded.insert(spec.path.clone(), (ds, parts));
     }
     let wanted: Vec<SourceSpec> = if data.is_empty() {
         let mut v = trained.clone();
@@ -299,9 +301,16 @@ fn eval_sets(
     // A text is evaluated once, in the first set that has it (IHND's two files overlap).
     let mut evaluated: HashSet<String> = HashSet::new();
     for spec in wanted {
-        let ds = datasets::load(&spec.path, spec.format)?;
-        let was_trained = trained.iter().any(|t| t.path == spec.path);
-        let parts = datasets::split(&ds, seed);
+        // Training files were read above (their split is the one trained with); others now.
+        let was_trained = loaded.contains_key(&spec.path);
+        let (ds, parts) = match loaded.remove(&spec.path) {
+            Some(found) => found,
+            None => {
+                let ds = datasets::load(&spec.path, spec.format)?;
+                let parts = datasets::split(&ds, seed);
+                (ds, parts)
+            }
+        };
         let total = ds.items.len();
         let mut items: Vec<Labelled> = ds
             .items
@@ -358,21 +367,26 @@ pub fn evaluate(
     out_dir: Option<&Path>,
 ) -> anyhow::Result<Vec<Report>> {
     let heads = Heads::load(heads_path)?;
+    let sets = eval_sets(settings, &heads, data, limit)?;
+    // One pass over the embedding cache (and at most one model load) for all sets.
+    let texts: Vec<String> = sets
+        .iter()
+        .flat_map(|s| s.dataset.items.iter().map(|i| i.text.clone()))
+        .collect();
+    let mut embeddings = embed_all(settings, &texts, "evaluation texts")?.into_iter();
     let mut reports = Vec::new();
-    for set in eval_sets(settings, &heads, data, limit)? {
+    for set in sets {
         eprintln!(
             "evaluating {} on {} items of {}",
             heads.meta.version,
             set.dataset.items.len(),
             set.name
         );
-        let texts: Vec<String> = set.dataset.items.iter().map(|i| i.text.clone()).collect();
-        let embeddings = embed_all(settings, &texts, "evaluation texts")?;
         let outcomes: Vec<Outcome> = set
             .dataset
             .items
             .iter()
-            .zip(embeddings)
+            .zip(embeddings.by_ref())
             .map(|(item, e)| {
                 let c = super::score_one(&heads, &item.text, e);
                 Outcome {
@@ -570,15 +584,6 @@ pub fn feedback_dataset(rows: &[(String, String, Option<String>, String)]) -> Da
     Dataset {
         items,
         annotated: Vec::new(),
-    }
-}
-
-/// The feature set a `--features` flag names (for the model card's side-by-side table).
-pub fn describe(features: FeatureSet) -> &'static str {
-    match features {
-        FeatureSet::Both => "sentence embedding + lexical features",
-        FeatureSet::Embedding => "sentence embedding only",
-        FeatureSet::Lexical => "lexical features only",
     }
 }
 

@@ -384,23 +384,6 @@ pub static ENGLISH: &[(&str, &str)] = &[
 mod tests {
     use super::*;
 
-    const TEMPLATES: [(&str, &str); 11] = [
-        ("base.html", include_str!("../templates/web/base.html")),
-        ("queue.html", include_str!("../templates/web/queue.html")),
-        (
-            "queue_rows.html",
-            include_str!("../templates/web/queue_rows.html"),
-        ),
-        ("incident.html", include_str!("../templates/web/incident.html")),
-        ("login.html", include_str!("../templates/web/login.html")),
-        ("library.html", include_str!("../templates/web/library.html")),
-        ("claims.html", include_str!("../templates/web/claims.html")),
-        ("ack.html", include_str!("../templates/web/ack.html")),
-        ("search.html", include_str!("../templates/web/search.html")),
-        ("dashboard.html", include_str!("../templates/web/dashboard.html")),
-        ("users.html", include_str!("../templates/web/users.html")),
-    ];
-
     #[test]
     fn the_dictionary_is_sorted_without_duplicates() {
         for pair in ENGLISH.windows(2) {
@@ -410,7 +393,7 @@ mod tests {
 
     #[test]
     fn every_wrapped_template_text_has_english() {
-        for (name, src) in TEMPLATES {
+        for (name, src) in super::super::pages::TEMPLATES {
             for piece in src.split("t(\"").skip(1) {
                 let text = piece.split("\")").next().unwrap_or_default();
                 assert!(english(text).is_some(), "{name}: no English for {text:?}");

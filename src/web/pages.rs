@@ -68,26 +68,29 @@ fn user_ctx(s: &Session) -> minijinja::Value {
     context! { name => s.name, role => s.role.code(), csrf => s.csrf }
 }
 
+/// The page templates, compiled in.
+pub(super) const TEMPLATES: [(&str, &str); 11] = [
+    ("base.html", include_str!("../templates/web/base.html")),
+    ("queue.html", include_str!("../templates/web/queue.html")),
+    ("incident.html", include_str!("../templates/web/incident.html")),
+    ("login.html", include_str!("../templates/web/login.html")),
+    ("library.html", include_str!("../templates/web/library.html")),
+    ("claims.html", include_str!("../templates/web/claims.html")),
+    ("ack.html", include_str!("../templates/web/ack.html")),
+    ("search.html", include_str!("../templates/web/search.html")),
+    (
+        "queue_rows.html",
+        include_str!("../templates/web/queue_rows.html"),
+    ),
+    ("dashboard.html", include_str!("../templates/web/dashboard.html")),
+    ("users.html", include_str!("../templates/web/users.html")),
+];
+
 fn env() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, src) in [
-            ("base.html", include_str!("../templates/web/base.html")),
-            ("queue.html", include_str!("../templates/web/queue.html")),
-            ("incident.html", include_str!("../templates/web/incident.html")),
-            ("login.html", include_str!("../templates/web/login.html")),
-            ("library.html", include_str!("../templates/web/library.html")),
-            ("claims.html", include_str!("../templates/web/claims.html")),
-            ("ack.html", include_str!("../templates/web/ack.html")),
-            ("search.html", include_str!("../templates/web/search.html")),
-            (
-                "queue_rows.html",
-                include_str!("../templates/web/queue_rows.html"),
-            ),
-            ("dashboard.html", include_str!("../templates/web/dashboard.html")),
-            ("users.html", include_str!("../templates/web/users.html")),
-        ] {
+        for (name, src) in TEMPLATES {
             env.add_template(name, src).expect("valid template");
         }
         env.add_function("t", super::i18n::translate);
