@@ -174,8 +174,14 @@ pub struct LimitSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifierSettings {
-    /// Texts per model call.
+    /// Which code runs the encoder: `fused` (ours) or `rust-bert`.
+    pub engine: crate::classify::encoder::Engine,
+    /// Most texts per model call.
     pub batch_size: usize,
+    /// Most word pieces (texts × longest text) per model call of the fused engine.
+    pub batch_tokens: usize,
+    /// Threads making model calls (0: one per core).
+    pub threads: usize,
     /// Longest model input in word pieces.
     pub max_tokens: usize,
     /// Encoder precision: `fp32` or `bf16`.

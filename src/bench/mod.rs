@@ -121,10 +121,22 @@ fn print_raw_table(
             .and_then(|r| r.1.iter().find(|x| x.0 == bs))
             .map_or(f64::NAN, |x| x.1)
     };
-    let stage = format!(
-        "our encoder ({:?}, sorted, ≤ {} per model call)",
-        encoder_opts.precision, encoder_opts.batch_size
-    )
+    let stage = match encoder_opts.engine {
+        encoder::Engine::Fused => format!(
+            "our encoder (fused, {:?}, sorted, ≤ {} texts / {} pieces per call, {} workers)",
+            encoder_opts.precision,
+            encoder_opts.batch_size,
+            encoder_opts.batch_tokens,
+            match encoder_opts.threads {
+                0 => "per-core".to_string(),
+                n => n.to_string(),
+            }
+        ),
+        encoder::Engine::RustBert => format!(
+            "our encoder (rust-bert, {:?}, sorted, ≤ {} per call)",
+            encoder_opts.precision, encoder_opts.batch_size
+        ),
+    }
     .to_lowercase();
     match peer {
         Some((name, _)) => println!(
@@ -182,37 +194,40 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
         unique.len()
     );
 
-    // Raw model: one thread calling encode() in fixed batches, in each precision.
+    // Raw model: rust-bert's pipeline called in fixed batches, in each precision.
     let mut raw: Vec<(Precision, Vec<(usize, f64)>)> = Vec::new();
-    let mut vectors: Vec<Vec<Vec<f32>>> = Vec::new();
+    let mut reference = Vec::new();
     for precision in [Precision::Fp32, Precision::Bf16] {
         let model_opts = encoder::ModelOptions {
+            engine: encoder::Engine::RustBert,
             batch_size: 4096,
             precision,
             ..encoder::ModelOptions::from(&settings)
         };
         let (rates, v) = raw_rates(&settings, model_opts, &unique, &opts.batch_sizes).await?;
         raw.push((precision, rates));
-        vectors.push(v);
+        if precision == Precision::Fp32 {
+            reference = v;
+        }
     }
-    // Our encoder stage as the service runs it: each call's texts sorted by length and fed in
-    // sub-batches of `classifier.batch_size`, in the configured precision.
+    // Our encoder stage as the service runs it (engine, precision, sub-batches and workers as
+    // configured).
     let encoder_opts = encoder::ModelOptions::from(&settings);
-    let (encoder_rates, _) = raw_rates(&settings, encoder_opts, &unique, &opts.batch_sizes).await?;
+    let (encoder_rates, ours) = raw_rates(&settings, encoder_opts, &unique, &opts.batch_sizes).await?;
     let peer = match &opts.peer {
         Some(python) => Some(run_peer(python, &unique, &opts.batch_sizes)?),
         None => None,
     };
     print_raw_table(&raw, &encoder_rates, encoder_opts, peer.as_ref());
-    let cos: Vec<f32> = vectors[0]
+    let cos: Vec<f32> = reference
         .iter()
-        .zip(&vectors[1])
+        .zip(&ours)
         .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum())
         .collect();
     let heads_for_agreement = Heads::load(&settings.heads_path())?;
     let same_labels = unique
         .iter()
-        .zip(vectors[0].iter().zip(&vectors[1]))
+        .zip(reference.iter().zip(&ours))
         .filter(|(t, (a, b))| {
             crate::classify::score_one(&heads_for_agreement, t, (*a).clone()).labels
                 == crate::classify::score_one(&heads_for_agreement, t, (*b).clone()).labels
@@ -220,7 +235,7 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
         .count();
     println!(
         "
-bf16 vs fp32 on these texts: embedding cosine min {:.5}, mean {:.5}; same labels for {}/{} texts",
+our encoder vs rust-bert fp32 on these texts: embedding cosine min {:.5}, mean {:.5}; same labels for {}/{} texts",
         cos.iter().copied().fold(1.0, f32::min),
         cos.iter().sum::<f32>() / cos.len().max(1) as f32,
         same_labels,

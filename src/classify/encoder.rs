@@ -1,15 +1,23 @@
-//! The sentence encoder (rust-bert, all-MiniLM-L6-v2) on its own thread. Callers send texts
-//! over a bounded channel and await the embeddings; the thread merges waiting requests into
-//! batches and never embeds the same text twice within a batch.
+//! The sentence encoder (all-MiniLM-L6-v2) behind a thread. Callers send texts over a bounded
+//! channel and await the embeddings; the thread merges waiting requests into batches and never
+//! embeds the same text twice within a batch.
+//!
+//! Two engines compute the same embeddings: ours ([`minilm`], the default: fused attention,
+//! texts spread over one single-threaded worker per core in sub-batches sized by word pieces)
+//! and rust-bert's `SentenceEmbeddingsModel` (the reference, kept as a fallback).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use anyhow::Context;
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::sentence_embeddings::{SentenceEmbeddingsConfig, SentenceEmbeddingsModel};
 use rust_bert::resources::LocalResource;
 use tokio::sync::{mpsc, oneshot};
+
+use super::minilm::MiniLm;
 
 type Reply = oneshot::Sender<anyhow::Result<Vec<Vec<f32>>>>;
 
@@ -44,23 +52,51 @@ pub enum Precision {
     Bf16,
 }
 
+impl Precision {
+    fn kind(self) -> tch::Kind {
+        match self {
+            Precision::Fp32 => tch::Kind::Float,
+            Precision::Bf16 => tch::Kind::BFloat16,
+        }
+    }
+}
+
+/// Which code runs the transformer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// Our forward pass ([`minilm`](super::minilm)): fused attention, parallel sub-batches.
+    Fused,
+    /// rust-bert's `SentenceEmbeddingsModel`, one call per sub-batch on torch's thread pool.
+    RustBert,
+}
+
 /// How to load the encoder.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelOptions {
+    /// Which code runs the transformer.
+    pub engine: Engine,
     /// Weights' precision.
     pub precision: Precision,
     /// Longest input in word pieces (longer texts are truncated).
     pub max_tokens: usize,
-    /// Texts per model call.
+    /// Most texts per model call.
     pub batch_size: usize,
+    /// Most word pieces (texts × longest text) per model call of the fused engine.
+    pub batch_tokens: usize,
+    /// Threads doing model calls (0: one per core).
+    pub threads: usize,
 }
 
 impl From<&crate::config::Settings> for ModelOptions {
     fn from(s: &crate::config::Settings) -> Self {
         ModelOptions {
+            engine: s.classifier.engine,
             precision: s.classifier.precision,
             max_tokens: s.classifier.max_tokens,
             batch_size: s.classifier.batch_size.max(1),
+            batch_tokens: s.classifier.batch_tokens.max(1),
+            threads: s.classifier.threads,
         }
     }
 }
@@ -68,13 +104,21 @@ impl From<&crate::config::Settings> for ModelOptions {
 /// Identifies the encoder configuration (embeddings differ between configurations).
 pub fn cache_tag(settings: &crate::config::Settings) -> String {
     let o = ModelOptions::from(settings);
-    format!("minilm-l6-{:?}-{}", o.precision, o.max_tokens).to_lowercase()
+    format!("minilm-l6-{:?}-{:?}-{}", o.engine, o.precision, o.max_tokens).to_lowercase()
 }
 
-/// A loaded model and the batch size to feed it.
+/// A loaded model and how to feed it.
 pub struct Model {
-    inner: SentenceEmbeddingsModel,
+    engine: Loaded,
     batch_size: usize,
+    batch_tokens: usize,
+    threads: usize,
+}
+
+enum Loaded {
+    /// One replica per worker thread; the replicas share their weights.
+    Fused(Vec<Mutex<MiniLm>>),
+    RustBert(Box<SentenceEmbeddingsModel>),
 }
 
 /// Loads the model from `dir` (blocking; call once at start-up).
@@ -90,6 +134,29 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
         dir.display(),
         missing.join(", ")
     );
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let engine = match opts.engine {
+        Engine::Fused => {
+            let first = MiniLm::load(dir, opts.max_tokens, opts.precision.kind())?;
+            let mut replicas: Vec<MiniLm> = (1..threads).map(|_| first.replica()).collect();
+            replicas.insert(0, first);
+            Loaded::Fused(replicas.into_iter().map(Mutex::new).collect())
+        }
+        Engine::RustBert => Loaded::RustBert(Box::new(load_rust_bert(dir, opts)?)),
+    };
+    Ok(Model {
+        engine,
+        batch_size: opts.batch_size.max(1),
+        batch_tokens: opts.batch_tokens.max(1),
+        threads,
+    })
+}
+
+/// rust-bert's sentence-embedding pipeline for the same folder.
+fn load_rust_bert(dir: &Path, opts: ModelOptions) -> anyhow::Result<SentenceEmbeddingsModel> {
     let res = |p: PathBuf| -> Box<dyn rust_bert::resources::ResourceProvider + Send> {
         Box::new(LocalResource::from(p))
     };
@@ -112,13 +179,9 @@ pub fn load_model(dir: &Path, opts: ModelOptions) -> anyhow::Result<Model> {
             Precision::Bf16 => Some(tch::Kind::BFloat16),
         },
     };
-    let inner = SentenceEmbeddingsModel::new(config).context("loading the sentence-embedding model");
+    let model = SentenceEmbeddingsModel::new(config).context("loading the sentence-embedding model");
     let _ = std::fs::remove_file(&sbert_config);
-    let inner = inner?;
-    Ok(Model {
-        inner,
-        batch_size: opts.batch_size.max(1),
-    })
+    model
 }
 
 /// The model's `sentence_bert_config.json` with our truncation length (rust-bert reads the
@@ -141,14 +204,30 @@ fn sentence_bert_config(dir: &Path, max_tokens: usize) -> anyhow::Result<PathBuf
 
 /// Embeds texts with a loaded model, normalised to unit length, in the texts' order.
 ///
-/// Texts are batched by length (so a batch pads little) and fed `batch_size` at a time.
+/// Texts are sorted by length (so a model call pads little) and cut into sub-batches of at
+/// most `batch_size` texts (and, for the fused engine, `batch_tokens` word pieces). The fused
+/// engine runs the sub-batches on one single-threaded worker per core: on this model's small
+/// matrices that beats one call spread over torch's thread pool, which spends its time in
+/// synchronisation (see `models/README.md`).
 pub fn embed_with(model: &Model, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
+    match &model.engine {
+        Loaded::Fused(replicas) => embed_fused(model, replicas, texts),
+        Loaded::RustBert(inner) => embed_rust_bert(model, inner, texts),
+    }
+}
+
+fn embed_rust_bert(
+    model: &Model,
+    inner: &SentenceEmbeddingsModel,
+    texts: &[String],
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    tch::set_num_threads(model.threads as i32);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| texts[i].len());
     let mut out = vec![Vec::new(); texts.len()];
     for chunk in order.chunks(model.batch_size) {
         let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_str()).collect();
-        let vectors = model.inner.encode(&batch).context("embedding")?;
+        let vectors = inner.encode(&batch).context("embedding")?;
         for (&i, mut v) in chunk.iter().zip(vectors) {
             let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
             if norm > 0.0 {
@@ -158,6 +237,98 @@ pub fn embed_with(model: &Model, texts: &[String]) -> anyhow::Result<Vec<Vec<f32
         }
     }
     Ok(out)
+}
+
+/// Embeddings tagged with the position of their text.
+type Embedded = Vec<(usize, Vec<f32>)>;
+
+fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
+    let pieces = {
+        let first = replicas[0]
+            .lock()
+            .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
+        first.tokenize(texts)
+    };
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| pieces[i].len());
+    let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, model.batch_tokens);
+    let mut out = vec![Vec::new(); texts.len()];
+    let run = |replica: &MiniLm, batch: &[usize]| -> anyhow::Result<Embedded> {
+        let ids: Vec<&[i64]> = batch.iter().map(|&i| pieces[i].as_slice()).collect();
+        Ok(batch.iter().copied().zip(replica.embed_pieces(&ids)?).collect())
+    };
+    let workers = model.threads.min(batches.len()).min(replicas.len());
+    if workers <= 1 {
+        // One sub-batch: let torch spread it over the cores.
+        tch::set_num_threads(model.threads as i32);
+        let replica = replicas[0]
+            .lock()
+            .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
+        for batch in &batches {
+            for (i, v) in run(&replica, batch)? {
+                out[i] = v;
+            }
+        }
+        return Ok(out);
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<anyhow::Result<Embedded>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = replicas[..workers]
+            .iter()
+            .map(|replica| {
+                let (next, batches, run) = (&next, &batches, &run);
+                scope.spawn(move || -> anyhow::Result<Embedded> {
+                    tch::set_num_threads(1);
+                    let replica = replica
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
+                    let mut done = Vec::new();
+                    loop {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(batch) = batches.get(b) else { break };
+                        done.extend(run(&replica, batch)?);
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an encoder worker panicked")))
+            })
+            .collect()
+    });
+    for result in results {
+        for (i, v) in result? {
+            out[i] = v;
+        }
+    }
+    Ok(out)
+}
+
+/// Cuts `order` (sorted by ascending length) into runs of at most `max_texts` items whose
+/// padded size (items × longest item) stays within `max_tokens`; every run has one item at least.
+fn sub_batches(
+    order: &[usize],
+    len: impl Fn(usize) -> usize,
+    max_texts: usize,
+    max_tokens: usize,
+) -> Vec<Vec<usize>> {
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for &i in order {
+        let longest = len(i).max(1);
+        if !current.is_empty() && (current.len() >= max_texts || (current.len() + 1) * longest > max_tokens) {
+            batches.push(std::mem::take(&mut current));
+        }
+        current.push(i);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
 }
 
 impl Encoder {
@@ -225,5 +396,29 @@ fn run(model: Model, mut rx: mpsc::Receiver<Request>, gather: usize) {
             };
             let _ = req.reply.send(answer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sub_batches;
+
+    #[test]
+    fn sub_batches_respect_both_limits_and_keep_every_item_once() {
+        let lens = [3usize, 3, 4, 4, 5, 10, 10, 40, 300];
+        let order: Vec<usize> = (0..lens.len()).collect();
+        let batches = sub_batches(&order, |i| lens[i], 3, 20);
+        let flat: Vec<usize> = batches.iter().flatten().copied().collect();
+        assert_eq!(flat, order, "every item once, in order");
+        for b in &batches {
+            assert!(!b.is_empty() && b.len() <= 3);
+            let longest = b.iter().map(|&i| lens[i]).max().unwrap();
+            assert!(b.len() == 1 || b.len() * longest <= 20, "{b:?} exceeds 20 pieces");
+        }
+        // The items longer than the budget go alone.
+        assert_eq!(batches[batches.len() - 1], vec![8]);
+        assert_eq!(batches[batches.len() - 2], vec![7]);
+        assert_eq!(batches[0], vec![0, 1, 2]);
+        assert!(sub_batches(&[], |_| 1, 3, 20).is_empty());
     }
 }

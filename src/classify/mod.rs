@@ -6,6 +6,7 @@ pub mod encoder;
 pub mod eval;
 pub mod features;
 pub mod heads;
+pub mod minilm;
 pub mod training;
 
 use std::sync::Arc;

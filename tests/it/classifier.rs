@@ -1,15 +1,12 @@
-//! The real encoder in fp32 and bf16: the faster arithmetic must not change what is flagged.
+//! The real encoder in fp32 and bf16 (the faster arithmetic must not change what is flagged),
+//! and our fused engine against rust-bert's pipeline (both must give the same embeddings).
 
-use tanggap::classify::encoder::{self, ModelOptions, Precision};
+use tanggap::classify::encoder::{self, Engine, ModelOptions, Precision};
 use tanggap::classify::{score_one, Heads};
 
 use crate::helpers::{repo, require_model, settings_for, Options};
 
-#[test]
-fn bf16_and_fp32_agree_within_tolerance() {
-    require_model();
-    let dir = tempfile::tempdir().unwrap();
-    let settings = settings_for(dir.path(), &Options::default());
+fn seed_test_texts() -> Vec<String> {
     let texts: Vec<String> = std::fs::read_to_string(repo().join("models/seed/test.jsonl"))
         .unwrap()
         .lines()
@@ -17,6 +14,64 @@ fn bf16_and_fp32_agree_within_tolerance() {
         .filter_map(|v| v["text"].as_str().map(str::to_string))
         .collect();
     assert!(texts.len() > 100);
+    texts
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn fused_engine_gives_rust_berts_embeddings_in_the_callers_order() {
+    require_model();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings_for(dir.path(), &Options::default());
+    let mut texts = seed_test_texts();
+    // Edge cases: empty, emoji only, markup, a text far beyond the 256-piece limit.
+    texts.push(String::new());
+    texts.push("🔥🔥🔥 😡".to_string());
+    texts.push("<script>alert('hoaks')</script> &amp; BANSOS!!!".to_string());
+    texts.push("banjir lahar dingin di lampung selatan ".repeat(200));
+    let options = |engine, batch_tokens| ModelOptions {
+        engine,
+        precision: Precision::Fp32,
+        batch_size: 32,
+        batch_tokens,
+        threads: 2,
+        ..ModelOptions::from(&settings)
+    };
+    let reference = encoder::embed_with(
+        &encoder::load_model(&settings.encoder_dir(), options(Engine::RustBert, 640)).unwrap(),
+        &texts,
+    )
+    .unwrap();
+    // Small calls: many sub-batches spread over two workers, so the order must be restored.
+    let fused = encoder::load_model(&settings.encoder_dir(), options(Engine::Fused, 200)).unwrap();
+    let ours = encoder::embed_with(&fused, &texts).unwrap();
+    assert_eq!(ours.len(), texts.len());
+    for (i, (a, b)) in reference.iter().zip(&ours).enumerate() {
+        let c = cosine(a, b);
+        assert!(
+            c > 0.9999,
+            "text {i} ({:?}…): cosine {c} between engines",
+            texts[i].chars().take(40).collect::<String>()
+        );
+        let norm = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "text {i} is not unit length: {norm}");
+    }
+    // Padding in a batch does not change a text's embedding.
+    let alone = encoder::embed_with(&fused, &texts[..1]).unwrap();
+    assert!(cosine(&alone[0], &ours[0]) > 0.9999);
+    // Unrelated texts stay apart (the test could not pass with one vector for everything).
+    assert!(cosine(&ours[0], &ours[texts.len() - 1]) < 0.9);
+}
+
+#[test]
+fn bf16_and_fp32_agree_within_tolerance() {
+    require_model();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings_for(dir.path(), &Options::default());
+    let texts = seed_test_texts();
     let embed = |precision| {
         let model = encoder::load_model(
             &settings.encoder_dir(),
