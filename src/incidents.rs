@@ -128,14 +128,22 @@ pub fn embedding_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn cosine_bytes(a: &[f32], b: &[u8]) -> f32 {
-    if b.len() != a.len() * 4 {
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
         return 0.0;
     }
-    a.iter()
-        .zip(b.chunks_exact(4))
-        .map(|(x, c)| x * f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .sum()
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// What placing mentions needs besides the transaction: configuration, playbooks, mail setup.
+#[derive(Clone, Copy)]
+pub struct PlaceContext<'a> {
+    /// Settings (thresholds, teams, SLAs).
+    pub settings: &'a Settings,
+    /// Playbooks to attach.
+    pub playbooks: &'a Playbooks,
+    /// How alert mails are written.
+    pub mail: &'a alerts::MailContext,
 }
 
 /// Places a classified mention: joins or opens an incident. `None` when nothing was flagged.
@@ -146,13 +154,17 @@ fn cosine_bytes(a: &[f32], b: &[u8]) -> f32 {
 /// it opens one, and if a concurrent writer opened the same cluster first, it joins that.
 pub async fn place(
     tx: &mut StoreTx,
-    settings: &Settings,
-    playbooks: &Playbooks,
-    mail: &alerts::MailContext,
+    ctx: PlaceContext<'_>,
+    nearby: &mut NearbyIncidents,
     m: &PendingMention,
     c: &Classification,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Placement>> {
+    let PlaceContext {
+        settings,
+        playbooks,
+        mail,
+    } = ctx;
     let Some(top) = c.top_label() else { return Ok(None) };
     // A mention linked to a known claim joins that claim's incident while it is open.
     if let Some(id) = c.linked_incident() {
@@ -166,8 +178,10 @@ pub async fn place(
     let mut found = tx.incident_of_cluster(&key).await?;
     if found.is_none() {
         let since = ts(now - Duration::hours(settings.incidents.window_hours));
-        let candidates = tx.open_candidates(top.code(), &since).await?;
-        found = nearest(&candidates, m, c, settings).cloned();
+        let candidates = nearby.for_label(tx, top, &since).await?;
+        if let Some(id) = nearest(candidates, m, c, settings) {
+            found = tx.incident_candidate(&id).await?;
+        }
     }
     if let Some(found) = found {
         if let Some(open) = follow_merges(tx, found).await? {
@@ -235,6 +249,7 @@ pub async fn place(
     });
     tx.add_event(&id, &at, "system", "opened", &detail.to_string())
         .await?;
+    nearby.opened(top, &id, &incident.sample_text, &c.embedding);
     if alert {
         let recipient = chain[0].clone();
         let mail = alerts::incident_opened_mail(&incident, c, m, playbook, &recipient, mail)?;
@@ -419,25 +434,88 @@ async fn check_spike(
     Ok(())
 }
 
-fn nearest<'a>(
-    candidates: &'a [IncidentCandidate],
+/// The open incidents a mention may be a near duplicate of, by top label: read once per batch
+/// of mentions (one transaction) and extended with the incidents the batch opens. Only what
+/// the comparison needs is kept (embedding, sample text and its shingles); the incident itself
+/// is read afresh when a mention joins it.
+#[derive(Default)]
+pub struct NearbyIncidents {
+    by_label: std::collections::HashMap<Label, Vec<Fingerprint>>,
+}
+
+/// What near-duplicate detection compares a mention with.
+struct Fingerprint {
+    id: String,
+    centroid: Option<Vec<f32>>,
+    sample_text: String,
+    shingles: std::sync::OnceLock<HashSet<String>>,
+}
+
+impl Fingerprint {
+    fn shingles(&self) -> &HashSet<String> {
+        self.shingles.get_or_init(|| shingles(&self.sample_text))
+    }
+}
+
+impl NearbyIncidents {
+    /// The label's open incidents with a mention since `since` (read on first use).
+    async fn for_label(
+        &mut self,
+        tx: &mut StoreTx,
+        label: Label,
+        since: &str,
+    ) -> anyhow::Result<&[Fingerprint]> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.by_label.entry(label) {
+            let loaded = tx
+                .open_candidates(label.code(), since)
+                .await?
+                .into_iter()
+                .map(|c| Fingerprint {
+                    centroid: c.centroid.as_deref().map(embedding_from_bytes),
+                    id: c.id,
+                    sample_text: c.sample_text,
+                    shingles: Default::default(),
+                })
+                .collect();
+            slot.insert(loaded);
+        }
+        Ok(&self.by_label[&label])
+    }
+
+    /// Records an incident opened in this batch (if its label's incidents were read already;
+    /// otherwise the read will find it).
+    fn opened(&mut self, label: Label, id: &str, sample_text: &str, embedding: &[f32]) {
+        if let Some(list) = self.by_label.get_mut(&label) {
+            list.push(Fingerprint {
+                id: id.to_string(),
+                centroid: Some(embedding.to_vec()),
+                sample_text: sample_text.to_string(),
+                shingles: Default::default(),
+            });
+        }
+    }
+}
+
+/// The id of the most similar near duplicate among `candidates`, if any.
+fn nearest(
+    candidates: &[Fingerprint],
     m: &PendingMention,
     c: &Classification,
     settings: &Settings,
-) -> Option<&'a IncidentCandidate> {
-    let mine = shingles(&m.text);
+) -> Option<String> {
+    let mut mine: Option<HashSet<String>> = None;
     candidates
         .iter()
         .filter_map(|cand| {
             let cos = cand
                 .centroid
                 .as_deref()
-                .map(|b| cosine_bytes(&c.embedding, b))
+                .map(|b| dot(&c.embedding, b))
                 .unwrap_or(0.0);
             // Texts sharing half their word triples always embed close; skip the (costlier)
             // shingling for candidates that are far apart.
             let jac = if cand.centroid.is_none() || cos >= JACCARD_MIN_COSINE {
-                jaccard(&mine, &shingles(&cand.sample_text))
+                jaccard(mine.get_or_insert_with(|| shingles(&m.text)), cand.shingles())
             } else {
                 0.0
             };
@@ -446,7 +524,7 @@ fn nearest<'a>(
             near.then_some((cos.max(jac), cand))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, cand)| cand)
+        .map(|(_, cand)| cand.id.clone())
 }
 
 /// A short title: the label's name and the start of the text on one line.

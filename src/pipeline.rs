@@ -173,9 +173,21 @@ impl ClassifyWorker {
         let at = ts(now);
         let mut tx = self.store.begin().await?;
         let mut opened = 0;
+        let mut nearby = incidents::NearbyIncidents::default();
         for (m, c) in batch.iter().zip(results) {
-            let placement =
-                incidents::place(&mut tx, &self.settings, &self.playbooks, &self.mail, m, c, now).await?;
+            let placement = incidents::place(
+                &mut tx,
+                incidents::PlaceContext {
+                    settings: &self.settings,
+                    playbooks: &self.playbooks,
+                    mail: &self.mail,
+                },
+                &mut nearby,
+                m,
+                c,
+                now,
+            )
+            .await?;
             opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
             let record = ClassificationRecord {
                 mention_id: m.id.clone(),
