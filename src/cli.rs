@@ -121,6 +121,10 @@ enum Command {
         /// (installed by scripts/install-peer.sh: ~/.cache/tanggap/peer-venv/bin/python).
         #[arg(long)]
         peer: Option<PathBuf>,
+        /// Measure our encoder, the peer and the pipeline this many times each and keep the
+        /// best run (shared VMs are noisy).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// Benchmark search: our tantivy index against SQLite FTS5 on generated mentions.
     BenchSearch {
@@ -325,12 +329,14 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             batch_sizes,
             duplicate_share,
             peer,
+            rounds,
         } => {
             let opts = crate::bench::BenchOptions {
                 texts,
                 batch_sizes,
                 duplicate_share,
                 peer,
+                rounds,
             };
             crate::bench::run(settings, opts).await
         }
