@@ -205,7 +205,8 @@ fn sentence_bert_config(dir: &Path, max_tokens: usize) -> anyhow::Result<PathBuf
 /// Embeds texts with a loaded model, normalised to unit length, in the texts' order.
 ///
 /// Texts are sorted by length (so a model call pads little) and cut into sub-batches of at
-/// most `batch_size` texts (and, for the fused engine, `batch_tokens` word pieces). The fused
+/// most `batch_size` texts (and, for the fused engine, `batch_tokens` word pieces, or fewer so
+/// that a small call still gives every worker a share). The fused
 /// engine runs the sub-batches on one single-threaded worker per core: on this model's small
 /// matrices that beats one call spread over torch's thread pool, which spends its time in
 /// synchronisation (see `models/README.md`).
@@ -251,7 +252,10 @@ fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> a
     };
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| pieces[i].len());
-    let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, model.batch_tokens);
+    // Small calls are cut into one sub-batch per worker of about equal work, so no core idles.
+    let total: usize = pieces.iter().map(Vec::len).sum();
+    let budget = model.batch_tokens.min(total.div_ceil(model.threads.max(1))).max(1);
+    let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, budget);
     let mut out = vec![Vec::new(); texts.len()];
     let run = |replica: &MiniLm, batch: &[usize]| -> anyhow::Result<Embedded> {
         let ids: Vec<&[i64]> = batch.iter().map(|&i| pieces[i].as_slice()).collect();
