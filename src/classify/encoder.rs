@@ -254,7 +254,10 @@ fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> a
     order.sort_by_key(|&i| pieces[i].len());
     // Small calls are cut into one sub-batch per worker of about equal work, so no core idles.
     let total: usize = pieces.iter().map(Vec::len).sum();
-    let budget = model.batch_tokens.min(total.div_ceil(model.threads.max(1))).max(1);
+    let budget = model
+        .batch_tokens
+        .min(total.div_ceil(model.threads.max(1)))
+        .max(1);
     let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, budget);
     let mut out = vec![Vec::new(); texts.len()];
     let run = |replica: &MiniLm, batch: &[usize]| -> anyhow::Result<Embedded> {
