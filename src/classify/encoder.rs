@@ -244,12 +244,7 @@ fn embed_rust_bert(
 type Embedded = Vec<(usize, Vec<f32>)>;
 
 fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
-    let pieces = {
-        let first = replicas[0]
-            .lock()
-            .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
-        first.tokenize(texts)
-    };
+    let pieces = lock(&replicas[0])?.tokenize(texts);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| pieces[i].len());
     // Small calls are cut into one sub-batch per worker of about equal work, so no core idles.
@@ -259,60 +254,48 @@ fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> a
         .min(total.div_ceil(model.threads.max(1)))
         .max(1);
     let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, budget);
-    let mut out = vec![Vec::new(); texts.len()];
-    let run = |replica: &MiniLm, batch: &[usize]| -> anyhow::Result<Embedded> {
-        let ids: Vec<&[i64]> = batch.iter().map(|&i| pieces[i].as_slice()).collect();
-        Ok(batch.iter().copied().zip(replica.embed_pieces(&ids)?).collect())
+    // A worker takes the next sub-batch until none is left.
+    let next = AtomicUsize::new(0);
+    let work = |replica: &Mutex<MiniLm>, torch_threads: usize| -> anyhow::Result<Embedded> {
+        tch::set_num_threads(torch_threads as i32);
+        let replica = lock(replica)?;
+        let mut done = Vec::new();
+        while let Some(batch) = batches.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let ids: Vec<&[i64]> = batch.iter().map(|&i| pieces[i].as_slice()).collect();
+            done.extend(batch.iter().copied().zip(replica.embed_pieces(&ids)?));
+        }
+        Ok(done)
     };
     let workers = model.threads.min(batches.len()).min(replicas.len());
-    if workers <= 1 {
-        // One sub-batch: let torch spread it over the cores.
-        tch::set_num_threads(model.threads as i32);
-        let replica = replicas[0]
-            .lock()
-            .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
-        for batch in &batches {
-            for (i, v) in run(&replica, batch)? {
-                out[i] = v;
-            }
-        }
-        return Ok(out);
-    }
-    let next = AtomicUsize::new(0);
-    let results: Vec<anyhow::Result<Embedded>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = replicas[..workers]
-            .iter()
-            .map(|replica| {
-                let (next, batches, run) = (&next, &batches, &run);
-                scope.spawn(move || -> anyhow::Result<Embedded> {
-                    tch::set_num_threads(1);
-                    let replica = replica
-                        .lock()
-                        .map_err(|_| anyhow::anyhow!("an encoder worker panicked"))?;
-                    let mut done = Vec::new();
-                    loop {
-                        let b = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(batch) = batches.get(b) else { break };
-                        done.extend(run(&replica, batch)?);
-                    }
-                    Ok(done)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an encoder worker panicked")))
-            })
-            .collect()
-    });
+    let results: Vec<anyhow::Result<Embedded>> = if workers <= 1 {
+        // One sub-batch: torch spreads it over the cores.
+        vec![work(&replicas[0], model.threads)]
+    } else {
+        let work = &work;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = replicas[..workers]
+                .iter()
+                .map(|replica| scope.spawn(move || work(replica, 1)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!(WORKER_PANICKED))))
+                .collect()
+        })
+    };
+    let mut out = vec![Vec::new(); texts.len()];
     for result in results {
         for (i, v) in result? {
             out[i] = v;
         }
     }
     Ok(out)
+}
+
+const WORKER_PANICKED: &str = "an encoder worker panicked";
+
+fn lock(replica: &Mutex<MiniLm>) -> anyhow::Result<std::sync::MutexGuard<'_, MiniLm>> {
+    replica.lock().map_err(|_| anyhow::anyhow!(WORKER_PANICKED))
 }
 
 /// Cuts `order` (sorted by ascending length) into runs of at most `max_texts` items whose

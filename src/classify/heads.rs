@@ -717,15 +717,20 @@ mod tests {
         v
     }
 
-    #[test]
-    fn training_is_deterministic_and_learns() {
+    /// Heads trained briefly (enough for the fixture), without progress output.
+    fn quick_train(train: &[Example], val: &[Example]) -> Heads {
         let params = TrainParams {
             epochs: 60,
             ..Default::default()
         };
+        Heads::train(train, val, params, &mut |_| {})
+    }
+
+    #[test]
+    fn training_is_deterministic_and_learns() {
         let (train, val) = halves(fixture());
-        let a = Heads::train(&train, &val, params, &mut |_| {});
-        let b = Heads::train(&train, &val, params, &mut |_| {});
+        let a = quick_train(&train, &val);
+        let b = quick_train(&train, &val);
         assert_eq!(a.fingerprint(), b.fingerprint());
         let probe = example("awas tsunami gempa besar", None);
         let scores = a.scores(&probe.embedding, &probe.sparse);
@@ -787,15 +792,7 @@ mod tests {
     #[test]
     fn thresholds_decide_what_is_flagged() {
         let (train, val) = halves(fixture());
-        let mut heads = Heads::train(
-            &train,
-            &val,
-            TrainParams {
-                epochs: 60,
-                ..Default::default()
-            },
-            &mut |_| {},
-        );
+        let mut heads = quick_train(&train, &val);
         let probe = example("awas tsunami gempa besar", None);
         let scores = heads.scores(&probe.embedding, &probe.sparse);
         let d = Label::Disaster.index();
@@ -835,15 +832,7 @@ mod tests {
             train.push(e);
         }
         let (train, val) = halves(train);
-        let heads = Heads::train(
-            &train,
-            &val,
-            TrainParams {
-                epochs: 60,
-                ..Default::default()
-            },
-            &mut |_| {},
-        );
+        let heads = quick_train(&train, &val);
         let d = Label::Disaster.index();
         assert_eq!(
             heads.meta.labels[d].positives,

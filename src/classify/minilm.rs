@@ -168,14 +168,6 @@ impl MiniLm {
             .collect()
     }
 
-    /// Embeds texts: mean-pooled, unit-length vectors in the texts' order. The caller batches
-    /// (texts of similar length pad least).
-    pub fn encode(&self, texts: &[&str]) -> anyhow::Result<Vec<Vec<f32>>> {
-        let pieces = self.tokenize(texts);
-        let ids: Vec<&[i64]> = pieces.iter().map(Vec::as_slice).collect();
-        self.embed_pieces(&ids)
-    }
-
     /// Embeds tokenized texts (from [`MiniLm::tokenize`]) in one model call.
     pub fn embed_pieces(&self, pieces: &[&[i64]]) -> anyhow::Result<Vec<Vec<f32>>> {
         if pieces.is_empty() {

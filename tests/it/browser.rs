@@ -22,12 +22,7 @@ async fn the_ui_works_in_a_real_browser() {
     for (n, text) in [SCAM, HOSTILE].iter().enumerate() {
         let item = json!({"source": "whatsapp", "external_id": format!("ui-{n}"), "text": text,
                           "region": "Tanggamus", "url": "https://example.org/wa/ui"});
-        let (status, body) = app.post_mentions(item.to_string(), "application/json").await;
-        assert_eq!(status, 201, "{body}");
-        let m = app
-            .wait_classified(body["items"][0]["id"].as_str().unwrap())
-            .await;
-        incidents.push(m["incident_id"].as_str().expect("flagged").to_string());
+        incidents.push(app.flagged_incident(item).await);
     }
     assert_ne!(incidents[0], incidents[1], "two separate incidents");
     let mut users = serde_json::Map::new();

@@ -257,13 +257,9 @@ async fn train_is_deterministic_learns_from_feedback_and_eval_writes_reports() {
     .await;
     let text = "AWAS!!! Tsunami setinggi 10 meter akan menerjang Kalianda malam ini, BMKG sudah \
                 konfirmasi, SEBARKAN ke semua grup!!";
-    let body = serde_json::json!({"source": "whatsapp", "external_id": "fb", "text": text});
-    let (status, posted) = app.post_mentions(body.to_string(), "application/json").await;
-    assert_eq!(status, 201, "{posted}");
-    let m = app
-        .wait_classified(posted["items"][0]["id"].as_str().unwrap())
+    let incident = app
+        .flagged_incident(serde_json::json!({"source": "whatsapp", "external_id": "fb", "text": text}))
         .await;
-    let incident = m["incident_id"].as_str().expect("flagged").to_string();
     let (status, r) = app
         .call(
             "POST",

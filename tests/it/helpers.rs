@@ -234,6 +234,17 @@ impl TestApp {
         }
     }
 
+    /// Posts one mention (a JSON item), waits for its classification and returns the id of the
+    /// incident it was placed in; fails if it was not flagged.
+    pub async fn flagged_incident(&self, item: Value) -> String {
+        let (status, body) = self.post_mentions(item.to_string(), "application/json").await;
+        assert_eq!(status, 201, "{body}");
+        let m = self
+            .wait_classified(body["items"][0]["id"].as_str().unwrap())
+            .await;
+        m["incident_id"].as_str().expect("flagged").to_string()
+    }
+
     /// Polls a search until it returns at least `n` hits.
     pub async fn wait_search(&self, q: &str, n: u64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);

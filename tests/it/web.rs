@@ -443,13 +443,9 @@ async fn responders_correct_labels_and_the_correction_is_kept_for_retraining() {
     let app = spawn_app(Options::default()).await;
     let text = "Selamat! Nomor Anda memenangkan undian Rp 50 juta dari Bank Lampung, transfer biaya \
                 administrasi Rp 500 ribu ke rekening panitia hari ini juga.";
-    let body = serde_json::json!({"source": "whatsapp", "external_id": "lbl-1", "text": text});
-    let (status, posted) = app.post_mentions(body.to_string(), "application/json").await;
-    assert_eq!(status, 201, "{posted}");
-    let m = app
-        .wait_classified(posted["items"][0]["id"].as_str().unwrap())
+    let incident = app
+        .flagged_incident(serde_json::json!({"source": "whatsapp", "external_id": "lbl-1", "text": text}))
         .await;
-    let incident = m["incident_id"].as_str().expect("flagged").to_string();
     let responder = app.token(tanggap::domain::Role::Responder).await;
     let path = format!("/api/v1/incidents/{incident}");
     let (status, err) = app
