@@ -152,32 +152,46 @@ fn squeeze(word: &str) -> String {
     out
 }
 
-fn hash(kind: u8, s: &str) -> u32 {
-    // FNV-1a, 64 bit, folded into DIM.
+/// FNV-1a, 64 bit, over the concatenation of `parts`, folded into [`DIM`].
+fn hash_parts(kind: u8, parts: &[&[u8]]) -> u32 {
     let mut h: u64 = 0xcbf29ce484222325 ^ u64::from(kind);
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
     }
     (h % DIM as u64) as u32
 }
 
-/// Extracts the tokens of a text with their features.
+/// Extracts the tokens of a text with their features: the word, the bigram it starts and the
+/// character 3–5-grams of ` word ` (hashed straight from the bytes, no string per n-gram).
 pub fn tokens(text: &str) -> Vec<Token> {
     let words = normalise_words(text);
     let mut out = Vec::with_capacity(words.len());
+    let mut padded = String::new();
+    let mut bounds: Vec<usize> = Vec::new();
     for (i, w) in words.iter().enumerate() {
-        let mut f = vec![hash(b'w', w)];
+        let mut f = Vec::with_capacity(2 + 3 * (w.len() + 2));
+        f.push(hash_parts(b'w', &[w.as_bytes()]));
         if let Some(next) = words.get(i + 1) {
-            f.push(hash(b'b', &format!("{w} {next}")));
+            f.push(hash_parts(b'b', &[w.as_bytes(), b" ", next.as_bytes()]));
         }
-        let chars: Vec<char> = format!(" {w} ").chars().collect();
+        padded.clear();
+        padded.push(' ');
+        padded.push_str(w);
+        padded.push(' ');
+        bounds.clear();
+        bounds.extend(padded.char_indices().map(|(at, _)| at));
+        bounds.push(padded.len());
+        let chars = bounds.len() - 1;
+        let bytes = padded.as_bytes();
         for n in 3..=5 {
-            if chars.len() < n {
+            if chars < n {
                 break;
             }
-            for win in chars.windows(n) {
-                f.push(hash(b'c', &win.iter().collect::<String>()));
+            for start in 0..=chars - n {
+                f.push(hash_parts(b'c', &[&bytes[bounds[start]..bounds[start + n]]]));
             }
         }
         out.push(Token {
@@ -190,14 +204,12 @@ pub fn tokens(text: &str) -> Vec<Token> {
 
 /// The sparse vector of a text: sublinear counts, L2-normalised.
 pub fn vectorize(tokens: &[Token]) -> Sparse {
-    let mut counts: HashMap<u32, f32> = HashMap::new();
-    for t in tokens {
-        for &f in &t.features {
-            *counts.entry(f).or_default() += 1.0;
-        }
+    let mut all: Vec<u32> = tokens.iter().flat_map(|t| t.features.iter().copied()).collect();
+    all.sort_unstable();
+    let mut entries: Vec<(u32, f32)> = Vec::new();
+    for run in all.chunk_by(|a, b| a == b) {
+        entries.push((run[0], 1.0 + (run.len() as f32).ln()));
     }
-    let mut entries: Vec<(u32, f32)> = counts.into_iter().map(|(i, c)| (i, 1.0 + c.ln())).collect();
-    entries.sort_unstable_by_key(|e| e.0);
     let norm = entries.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
     if norm > 0.0 {
         for e in &mut entries {
@@ -217,6 +229,36 @@ mod tests {
             normalise_words("GAK bener bangeeeet yg ini!! https://x.co/a"),
             ["tidak", "benar", "bangeet", "yang", "ini", "_url_"]
         );
+    }
+
+    /// The reference formulation (one string per n-gram); trained heads depend on these indices.
+    fn reference_features(words: &[String], i: usize) -> Vec<u32> {
+        let w = &words[i];
+        let mut f = vec![hash_parts(b'w', &[w.as_bytes()])];
+        if let Some(next) = words.get(i + 1) {
+            f.push(hash_parts(b'b', &[format!("{w} {next}").as_bytes()]));
+        }
+        let chars: Vec<char> = format!(" {w} ").chars().collect();
+        for n in 3..=5 {
+            for win in chars.windows(n) {
+                f.push(hash_parts(b'c', &[win.iter().collect::<String>().as_bytes()]));
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn features_match_the_string_formulation_for_any_script() {
+        let text = "Gempa 🌋 di Bandar Lampung!! sebarkaaan ke grup WA yg lain, ダメ ok é";
+        let words = normalise_words(text);
+        let toks = tokens(text);
+        assert_eq!(toks.len(), words.len());
+        for (i, t) in toks.iter().enumerate() {
+            assert_eq!(t.features, reference_features(&words, i), "word {:?}", t.word);
+        }
+        // FNV-1a of "a" with kind 0 from its published constants.
+        let expected = ((0xcbf29ce484222325u64 ^ 0x61).wrapping_mul(0x100000001b3) % DIM as u64) as u32;
+        assert_eq!(hash_parts(0, &[b"a"]), expected);
     }
 
     #[test]
