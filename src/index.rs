@@ -52,6 +52,14 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter>>,
     fields: Fields,
+    /// The watermark that searches see (set once the reader has reloaded after a commit).
+    searchable: Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// The watermark stored with the index's last commit (0 for a new index).
+fn committed_watermark(index: &Index) -> anyhow::Result<i64> {
+    let metas = index.load_metas()?;
+    Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
 }
 
 /// One search hit.
@@ -283,18 +291,24 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searchable = Arc::new(std::sync::atomic::AtomicI64::new(committed_watermark(&index)?));
         Ok(SearchIndex {
             index,
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields,
+            searchable,
         })
     }
 
     /// Highest mention `rev` committed to the index.
     pub fn watermark(&self) -> anyhow::Result<i64> {
-        let metas = self.index.load_metas()?;
-        Ok(metas.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+        committed_watermark(&self.index)
+    }
+
+    /// Highest mention `rev` that searches already see (at most [`Self::watermark`]).
+    pub fn searchable_watermark(&self) -> i64 {
+        self.searchable.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Adds (or replaces) mentions and commits with the new watermark, the highest `rev` of
@@ -347,6 +361,7 @@ impl SearchIndex {
         prepared.commit()?;
         drop(writer);
         self.reader.reload()?;
+        self.searchable.store(last, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
@@ -362,6 +377,7 @@ impl SearchIndex {
         prepared.commit()?;
         drop(writer);
         self.reader.reload()?;
+        self.searchable.store(0, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 

@@ -164,6 +164,15 @@ impl Store {
         .await?)
     }
 
+    /// Mentions stored or changed after `rev` (the index's watermark): what the index has yet to see.
+    pub async fn count_changed_after(&self, rev: i64) -> anyhow::Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mentions WHERE rev > ?")
+            .bind(rev)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
     /// The highest `rev` stored (0 when empty): the index is current when its watermark is this.
     pub async fn max_rev(&self) -> anyhow::Result<i64> {
         let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(rev) FROM mentions")
@@ -508,7 +517,7 @@ impl StoreTx {
         Ok(())
     }
 
-    /// Inserts an incident (with no mentions yet). Returns `false`, inserting nothing, when an
+    /// Inserts an incident (counting `mention_count` mentions). Returns `false`, inserting nothing, when an
     /// open incident of the same cluster already exists (a concurrent writer opened it first).
     pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<bool> {
         let done = sqlx::query(
@@ -516,7 +525,7 @@ impl StoreTx {
              source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
              opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at, clarify_due_at, \
              cluster_key) \
-             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (cluster_key) WHERE status NOT IN ('resolved', 'dismissed') DO NOTHING",
         )
         .bind(&i.id)
@@ -532,6 +541,7 @@ impl StoreTx {
         .bind(i.playbook_version)
         .bind(&i.sample_text)
         .bind(&i.centroid)
+        .bind(i.mention_count)
         .bind(&i.first_seen_at)
         .bind(&i.opened_at)
         .bind(&i.opened_at)
@@ -623,6 +633,30 @@ impl StoreTx {
             .bind(detail)
             .execute(&mut *self.tx)
             .await?;
+        Ok(())
+    }
+
+    /// Appends several entries by one actor to an incident's timeline, in order, in one statement.
+    pub async fn add_events(
+        &mut self,
+        incident_id: &str,
+        at: &str,
+        actor: &str,
+        events: &[(&str, String)],
+    ) -> anyhow::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut q =
+            sqlx::QueryBuilder::new("INSERT INTO incident_events (incident_id, at, actor, kind, detail) ");
+        q.push_values(events, |mut row, (kind, detail)| {
+            row.push_bind(incident_id)
+                .push_bind(at)
+                .push_bind(actor)
+                .push_bind(*kind)
+                .push_bind(detail);
+        });
+        q.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 

@@ -30,6 +30,7 @@ pub(super) async fn not_found() -> AppError {
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     let db = state.store.ping().await;
     let model = state.classifier.is_some();
+    let index_pending = index_pending(&state).await.ok();
     let body = json!({
         "database": db,
         "index": true,
@@ -37,6 +38,7 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
         "model_problem": state.classifier_problem,
         "model_version": state.classifier.as_ref().map(|c| c.version().to_string()),
         "index_docs": state.index.num_docs(),
+        "index_pending": index_pending,
     });
     let status = if db && model {
         StatusCode::OK
@@ -46,8 +48,15 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Mentions stored or changed that the search index does not reflect yet.
+async fn index_pending(state: &AppState) -> anyhow::Result<i64> {
+    let watermark = state.index.searchable_watermark();
+    state.store.count_changed_after(watermark).await
+}
+
 pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
     let c = state.store.counts().await?;
+    let index_pending = index_pending(&state).await?;
     let m = &state.metrics;
     let text = format!(
         "# HELP tanggap_mentions Mentions stored.\n# TYPE tanggap_mentions gauge\ntanggap_mentions {}\n\
@@ -57,6 +66,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response
          # HELP tanggap_outbox_sent_total Mails sent.\n# TYPE tanggap_outbox_sent_total counter\ntanggap_outbox_sent_total {}\n\
          # HELP tanggap_outbox_failed_total Mails given up on.\n# TYPE tanggap_outbox_failed_total counter\ntanggap_outbox_failed_total {}\n\
          # HELP tanggap_index_docs Documents in the search index.\n# TYPE tanggap_index_docs gauge\ntanggap_index_docs {}\n\
+         # HELP tanggap_index_pending Mentions stored or changed that the index does not reflect yet.\n# TYPE tanggap_index_pending gauge\ntanggap_index_pending {}\n\
          # HELP tanggap_ingest_created_total Mentions created through the API.\n# TYPE tanggap_ingest_created_total counter\ntanggap_ingest_created_total {}\n\
          # HELP tanggap_ingest_duplicates_total Duplicate mentions received through the API.\n# TYPE tanggap_ingest_duplicates_total counter\ntanggap_ingest_duplicates_total {}\n\
          # HELP tanggap_ingest_rejected_total Ingest requests rejected as invalid.\n# TYPE tanggap_ingest_rejected_total counter\ntanggap_ingest_rejected_total {}\n",
@@ -67,6 +77,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response
         c.outbox_sent,
         c.outbox_failed,
         state.index.num_docs(),
+        index_pending,
         m.ingest_created.load(Ordering::Relaxed),
         m.ingest_duplicates.load(Ordering::Relaxed),
         m.ingest_rejected.load(Ordering::Relaxed),
@@ -853,6 +864,7 @@ pub(super) async fn split(
         // Later copies of the split-out text join the new incident, unless the text is the
         // cluster of an incident still open (then the split stands alone).
         cluster_key: crate::incidents::cluster_key(&text),
+        mention_count: 0, // recounted below, once the mentions have moved
     };
     if !tx.insert_incident(&incident).await? {
         let alone = crate::store::NewIncident {

@@ -246,6 +246,19 @@ impl TestApp {
     }
 
     /// Polls a search until it returns at least `n` hits.
+    /// Waits until the search index reflects every stored change (`/readyz` `index_pending` 0).
+    pub async fn wait_indexed(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, ready) = self.get("/readyz").await;
+            if ready["index_pending"] == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the index did not catch up: {ready}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn wait_search(&self, q: &str, n: u64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

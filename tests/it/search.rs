@@ -42,7 +42,8 @@ async fn search_understands_indonesian_and_filters_facets_and_pages() {
         .collect();
     let last = body["items"][6]["id"].as_str().unwrap().to_string();
     app.wait_classified(&last).await;
-    app.wait_search("halim", 2).await;
+    // Labels are searchable once the index has caught up with the classification.
+    app.wait_indexed().await;
     let search = |q: String| {
         let app = &app;
         async move {
