@@ -222,6 +222,7 @@ pub async fn place(
         escalation_chain: serde_json::to_string(&chain)?,
         next_escalation_at: alert.then(|| ts(now + settings.escalation.wait(sev))),
         cluster_key: key.clone(),
+        mention_count: 1,
     };
     if !tx.insert_incident(&incident).await? {
         // Another writer opened this cluster's incident between our read and our insert.
@@ -234,30 +235,20 @@ pub async fn place(
             .context("the twin incident is closed")?;
         return join(tx, settings, mail, m, c, &open, now).await.map(Some);
     }
-    tx.bump_incident(
-        &id,
-        &incident.labels,
-        &incident.max_scores,
-        sev.code(),
-        &seen_at,
-        &at,
-    )
-    .await?;
     let detail = serde_json::json!({
         "mention_id": m.id, "labels": c.labels, "severity": sev, "team": team_id,
         "playbook": playbook.map(|p| format!("{}@{}", p.id, p.version)),
     });
-    tx.add_event(&id, &at, "system", "opened", &detail.to_string())
-        .await?;
+    let mut events = vec![("opened", detail.to_string())];
     nearby.opened(top, &id, &incident.sample_text, &c.embedding);
     if alert {
         let recipient = chain[0].clone();
         let mail = alerts::incident_opened_mail(&incident, c, m, playbook, &recipient, mail)?;
         tx.enqueue_mail(&mail, &at).await?;
         let detail = serde_json::json!({ "to": recipient, "team": team_id });
-        tx.add_event(&id, &at, "system", "alert_queued", &detail.to_string())
-            .await?;
+        events.push(("alert_queued", detail.to_string()));
     }
+    tx.add_events(&id, &at, "system", &events).await?;
     Ok(Some(Placement {
         incident_id: id,
         opened: true,

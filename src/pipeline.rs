@@ -5,6 +5,7 @@
 //! - the classifier scores unclassified mentions, places flagged ones in incidents and queues
 //!   alerts, one transaction per batch.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use crate::incidents;
 use crate::index::SearchIndex;
 use crate::playbooks::Playbooks;
 use crate::store::{ts, ClassificationRecord, Store};
+
+/// Batches being classified ahead of the one being committed.
+const IN_FLIGHT: usize = 3;
 
 /// Mentions per index commit at most.
 const INDEX_BATCH: i64 = 5000;
@@ -99,34 +103,34 @@ impl ClassifyWorker {
         self.settings.classifier.batch_size.max(1) as i64 * 2
     }
 
-    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: the
-    /// next batch is embedded (on the encoder thread) while the previous one is placed in
-    /// incidents and committed. Work is read from the database, so an error or a crash loses
-    /// nothing: the next call starts again from the oldest unclassified mention.
+    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: up to
+    /// [`IN_FLIGHT`] batches are read and queued on the encoder ahead of the one being placed in
+    /// incidents and committed, so the encoder never waits for a commit (an `fsync`). Work is
+    /// read from the database, so an error or a crash loses nothing: the next call starts again
+    /// from the oldest unclassified mention.
     pub async fn drain(&self) -> anyhow::Result<usize> {
         let mut cursor = 0i64;
         let mut done = 0;
-        let mut in_flight: Option<InFlight> = None;
+        let mut exhausted = false;
+        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
         loop {
-            let next = self.store.unclassified_after(cursor, self.batch_limit()).await?;
-            let launched = match next.last() {
-                Some(last) => {
-                    cursor = last.seq;
-                    let texts: Vec<String> = next.iter().map(|m| m.text.clone()).collect();
-                    let me = self.clone();
-                    Some((next, tokio::spawn(async move { me.classify(texts).await })))
-                }
-                None => None,
+            while !exhausted && in_flight.len() < IN_FLIGHT {
+                let next = self.store.unclassified_after(cursor, self.batch_limit()).await?;
+                let Some(last) = next.last() else {
+                    exhausted = true;
+                    break;
+                };
+                cursor = last.seq;
+                let texts: Vec<String> = next.iter().map(|m| m.text.clone()).collect();
+                let me = self.clone();
+                in_flight.push_back((next, tokio::spawn(async move { me.classify(texts).await })));
+            }
+            let Some((batch, handle)) = in_flight.pop_front() else {
+                return Ok(done);
             };
-            if let Some((batch, handle)) = in_flight.take() {
-                let results = handle.await??;
-                self.commit(&batch, &results).await?;
-                done += batch.len();
-            }
-            match launched {
-                Some(l) => in_flight = Some(l),
-                None => return Ok(done),
-            }
+            let results = handle.await??;
+            self.commit(&batch, &results).await?;
+            done += batch.len();
         }
     }
 

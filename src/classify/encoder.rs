@@ -377,7 +377,13 @@ fn run(model: Model, mut rx: mpsc::Receiver<Request>, gather: usize) {
                     .collect()
             })
             .collect();
+        let t0 = std::time::Instant::now();
         let result = embed_with(&model, &unique);
+        tracing::debug!(
+            texts = unique.len(),
+            micros = t0.elapsed().as_micros() as u64,
+            "embedded"
+        );
         drop(slot);
         for (req, pos) in requests.into_iter().zip(positions) {
             let answer = match &result {

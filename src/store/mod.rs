@@ -403,6 +403,8 @@ pub struct NewIncident {
     pub next_escalation_at: Option<String>,
     /// The cluster it stands for; at most one open incident per key.
     pub cluster_key: String,
+    /// Mentions it starts with (the opening mention is counted at insert).
+    pub mention_count: i64,
 }
 
 /// An unacknowledged incident whose escalation is due.

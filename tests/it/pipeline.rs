@@ -373,6 +373,7 @@ async fn the_database_keeps_one_open_incident_per_cluster() {
         escalation_chain: "[]".into(),
         next_escalation_at: None,
         cluster_key: tanggap::incidents::cluster_key("AWAS tsunami malam ini"),
+        mention_count: 1,
     };
     let mut tx = store.begin().await.unwrap();
     assert!(tx.insert_incident(&incident("inc_a")).await.unwrap());
