@@ -247,13 +247,13 @@ fn embed_fused(model: &Model, replicas: &[Mutex<MiniLm>], texts: &[String]) -> a
     let pieces = lock(&replicas[0])?.tokenize(texts);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| pieces[i].len());
-    // Small calls are cut into one sub-batch per worker of about equal work, so no core idles.
-    let total: usize = pieces.iter().map(Vec::len).sum();
-    let budget = model
-        .batch_tokens
-        .min(total.div_ceil(model.threads.max(1)))
-        .max(1);
-    let batches = sub_batches(&order, |i| pieces[i].len(), model.batch_size, budget);
+    let batches = balanced_sub_batches(
+        &order,
+        |i| pieces[i].len(),
+        model.batch_size,
+        model.batch_tokens,
+        model.threads.max(1),
+    );
     // A worker takes the next sub-batch until none is left.
     let next = AtomicUsize::new(0);
     let work = |replica: &Mutex<MiniLm>, torch_threads: usize| -> anyhow::Result<Embedded> {
@@ -296,6 +296,31 @@ const WORKER_PANICKED: &str = "an encoder worker panicked";
 
 fn lock(replica: &Mutex<MiniLm>) -> anyhow::Result<std::sync::MutexGuard<'_, MiniLm>> {
     replica.lock().map_err(|_| anyhow::anyhow!(WORKER_PANICKED))
+}
+
+/// Cuts `order` (sorted by ascending length) into sub-batches within both limits, as many as a
+/// multiple of `workers`, of about equal padded size: the budget is the smallest that needs no
+/// more sub-batches than that, so no worker waits long for the others at the end of a call.
+fn balanced_sub_batches(
+    order: &[usize],
+    len: impl Fn(usize) -> usize + Copy,
+    max_texts: usize,
+    max_tokens: usize,
+    workers: usize,
+) -> Vec<Vec<usize>> {
+    let parts = sub_batches(order, len, max_texts, max_tokens)
+        .len()
+        .next_multiple_of(workers.max(1));
+    let (mut lo, mut hi) = (1, max_tokens.max(1));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if sub_batches(order, len, max_texts, mid).len() <= parts {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    sub_batches(order, len, max_texts, lo)
 }
 
 /// Cuts `order` (sorted by ascending length) into runs of at most `max_texts` items whose
@@ -397,7 +422,7 @@ fn run(model: Model, mut rx: mpsc::Receiver<Request>, gather: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::sub_batches;
+    use super::{balanced_sub_batches, sub_batches};
 
     #[test]
     fn sub_batches_respect_both_limits_and_keep_every_item_once() {
@@ -416,5 +441,31 @@ mod tests {
         assert_eq!(batches[batches.len() - 2], vec![7]);
         assert_eq!(batches[0], vec![0, 1, 2]);
         assert!(sub_batches(&[], |_| 1, 3, 20).is_empty());
+    }
+
+    #[test]
+    fn balanced_sub_batches_come_in_multiples_of_the_workers_with_even_work() {
+        // 32 posts of 20–51 pieces: the plain cut at 640 pieces gives three sub-batches, and
+        // one worker would run the third while the other waits.
+        let lens: Vec<usize> = (0..32).map(|i| 20 + i).collect();
+        let order: Vec<usize> = (0..lens.len()).collect();
+        let padded = |b: &Vec<usize>| b.len() * b.iter().map(|&i| lens[i]).max().unwrap();
+        assert_eq!(sub_batches(&order, |i| lens[i], 32, 640).len(), 3);
+        let batches = balanced_sub_batches(&order, |i| lens[i], 32, 640, 2);
+        assert_eq!(batches.len(), 4);
+        assert_eq!(batches.concat(), order, "every item once, in order");
+        let sizes: Vec<usize> = batches.iter().map(padded).collect();
+        let (lo, hi) = (*sizes.iter().min().unwrap(), *sizes.iter().max().unwrap());
+        assert!(hi <= 640 && (hi - lo) * 4 < hi, "uneven: {sizes:?}");
+        // Ten short posts: one sub-batch each worker.
+        assert_eq!(
+            balanced_sub_batches(&order[..10], |i| lens[i], 32, 640, 2).len(),
+            2
+        );
+        // Limits still hold, and a single text is a single sub-batch.
+        for b in balanced_sub_batches(&order, |i| lens[i], 4, 640, 2) {
+            assert!(b.len() <= 4);
+        }
+        assert_eq!(balanced_sub_batches(&[0], |_| 700, 16, 640, 2), vec![vec![0]]);
     }
 }
