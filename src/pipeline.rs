@@ -21,7 +21,7 @@ use crate::index::SearchIndex;
 use crate::playbooks::Playbooks;
 use crate::store::{ts, ClassificationRecord, Store};
 
-/// Batches being classified ahead of the one being committed.
+/// Batches read and handed to the encoder at most, the one being committed included.
 const IN_FLIGHT: usize = 3;
 
 /// Mentions per index commit at most.
@@ -103,9 +103,9 @@ impl ClassifyWorker {
         self.settings.classifier.batch_size.max(1) as i64 * 2
     }
 
-    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: up to
-    /// [`IN_FLIGHT`] batches are read and queued on the encoder ahead of the one being placed in
-    /// incidents and committed, so the encoder never waits for a commit (an `fsync`). Work is
+    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: while
+    /// one batch is placed in incidents and committed, the next [`IN_FLIGHT`] − 1 are already
+    /// queued on the encoder, so the encoder never waits for a commit (an `fsync`). Work is
     /// read from the database, so an error or a crash loses nothing: the next call starts again
     /// from the oldest unclassified mention.
     pub async fn drain(&self) -> anyhow::Result<usize> {
