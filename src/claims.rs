@@ -342,13 +342,7 @@ impl Matcher {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let cos = e
-                    .embedding
-                    .iter()
-                    .zip(embedding)
-                    .map(|(a, b)| a * b)
-                    .sum::<f32>()
-                    .clamp(0.0, 1.0);
+                let cos = crate::incidents::cosine(&e.embedding, embedding).clamp(0.0, 1.0);
                 (i, cos, lexical[i], (cos + lexical[i]) / 2.0)
             })
             .max_by(|a, b| a.3.total_cmp(&b.3))?;

@@ -128,7 +128,9 @@ pub fn embedding_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// Cosine similarity of two unit-length embeddings (their dot product; 0 when their lengths
+/// differ, e.g. an embedding from another model).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     if a.len() != b.len() {
         return 0.0;
     }
@@ -501,7 +503,7 @@ fn nearest(
             let cos = cand
                 .centroid
                 .as_deref()
-                .map(|b| dot(&c.embedding, b))
+                .map(|b| cosine(&c.embedding, b))
                 .unwrap_or(0.0);
             // Texts sharing half their word triples always embed close; skip the (costlier)
             // shingling for candidates that are far apart.

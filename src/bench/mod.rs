@@ -34,13 +34,12 @@ pub struct BenchOptions {
     pub rounds: usize,
 }
 
-/// Embeds all texts at each batch size; returns texts/s per batch size and the embeddings.
+/// Embeds all texts at each batch size once; returns texts/s per batch size and the embeddings.
 async fn raw_rates(
     settings: &Settings,
     model_opts: encoder::ModelOptions,
     texts: &[String],
     sizes: &[usize],
-    rounds: usize,
 ) -> anyhow::Result<(Vec<(usize, f64)>, Vec<Vec<f32>>)> {
     let dir = settings.encoder_dir();
     let texts = texts.to_vec();
@@ -51,16 +50,12 @@ async fn raw_rates(
         let mut out = Vec::new();
         let mut vectors = Vec::new();
         for bs in sizes {
-            let mut best = 0.0f64;
-            for _ in 0..rounds.max(1) {
-                let started = Instant::now();
-                vectors.clear();
-                for chunk in texts.chunks(bs) {
-                    vectors.extend(encoder::embed_with(&model, chunk)?);
-                }
-                best = best.max(texts.len() as f64 / started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            vectors.clear();
+            for chunk in texts.chunks(bs) {
+                vectors.extend(encoder::embed_with(&model, chunk)?);
             }
-            out.push((bs, best));
+            out.push((bs, texts.len() as f64 / started.elapsed().as_secs_f64()));
             eprintln!("  raw model {:?}, batch {bs}: done", model_opts.precision);
         }
         Ok((out, vectors))
@@ -71,13 +66,8 @@ async fn raw_rates(
 /// The peer's rates: (batch, fp32, bf16).
 type PeerRates = (String, Vec<(usize, f64, f64)>);
 
-/// Runs `scripts/bench-peer.py` with the peer's Python on the same texts.
-fn run_peer(
-    python: &std::path::Path,
-    texts: &[String],
-    sizes: &[usize],
-    rounds: usize,
-) -> anyhow::Result<PeerRates> {
+/// Runs `scripts/bench-peer.py` once with the peer's Python on the same texts.
+fn run_peer(python: &std::path::Path, texts: &[String], sizes: &[usize]) -> anyhow::Result<PeerRates> {
     let dir = tempfile_dir()?;
     let file = dir.join("texts.txt");
     let one_line: Vec<String> = texts.iter().map(|t| t.replace(['\n', '\r'], " ")).collect();
@@ -97,8 +87,6 @@ fn run_peer(
             "2",
             "--max-seconds",
             "600",
-            "--rounds",
-            &rounds.max(1).to_string(),
             "--json",
         ])
         .arg(&json)
@@ -234,16 +222,15 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
             precision,
             ..encoder::ModelOptions::from(&settings)
         };
-        let (rates, v) = raw_rates(&settings, model_opts, &unique, &opts.batch_sizes, 1).await?;
+        let (rates, v) = raw_rates(&settings, model_opts, &unique, &opts.batch_sizes).await?;
         raw.push((precision, rates));
         if precision == Precision::Fp32 {
             reference = v;
         }
     }
     // Our encoder stage as the service runs it (engine, precision, sub-batches and workers as
-    // configured).
-    // Rounds alternate between our encoder and the peer, so both see the same spells of load
-    // from the VM's neighbours; each round's ratio is kept beside the best rates.
+    // configured). Rounds alternate between it and the peer, so both see the same spells of
+    // load from the VM's neighbours; each round's ratio is kept beside the best rates.
     let encoder_opts = encoder::ModelOptions::from(&settings);
     let mut encoder_rates: Vec<(usize, f64)> = opts.batch_sizes.iter().map(|&bs| (bs, 0.0)).collect();
     let mut ours = Vec::new();
@@ -251,30 +238,27 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
     let mut paired: Vec<Vec<f64>> = vec![Vec::new(); opts.batch_sizes.len()];
     for round in 0..opts.rounds.max(1) {
         eprintln!("  round {} of {}", round + 1, opts.rounds.max(1));
-        let (rates, v) = raw_rates(&settings, encoder_opts, &unique, &opts.batch_sizes, 1).await?;
+        let (rates, v) = raw_rates(&settings, encoder_opts, &unique, &opts.batch_sizes).await?;
         ours = v;
         for (best, now) in encoder_rates.iter_mut().zip(&rates) {
             best.1 = best.1.max(now.1);
         }
         if let Some(python) = &opts.peer {
-            let (name, rows) = run_peer(python, &unique, &opts.batch_sizes, 1)?;
+            let (python, texts, sizes) = (python.clone(), unique.clone(), opts.batch_sizes.clone());
+            let (name, rows) =
+                tokio::task::spawn_blocking(move || run_peer(&python, &texts, &sizes)).await??;
             for (i, (bs, ours_now)) in rates.iter().enumerate() {
                 if let Some(r) = rows.iter().find(|r| r.0 == *bs) {
                     paired[i].push(ours_now / r.1.max(r.2));
                 }
             }
-            peer = Some(match peer {
-                None => (name, rows),
-                Some((name, mut best)) => {
-                    for b in &mut best {
-                        if let Some(r) = rows.iter().find(|r| r.0 == b.0) {
-                            b.1 = b.1.max(r.1);
-                            b.2 = b.2.max(r.2);
-                        }
-                    }
-                    (name, best)
+            let (_, best) = peer.get_or_insert_with(|| (name, rows.clone()));
+            for b in best.iter_mut() {
+                if let Some(r) = rows.iter().find(|r| r.0 == b.0) {
+                    b.1 = b.1.max(r.1);
+                    b.2 = b.2.max(r.2);
                 }
-            });
+            }
         }
     }
     let paired: Vec<(usize, Vec<f64>)> = opts.batch_sizes.iter().copied().zip(paired).collect();
@@ -282,7 +266,7 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
     let cos: Vec<f32> = reference
         .iter()
         .zip(&ours)
-        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum())
+        .map(|(a, b)| crate::incidents::cosine(a, b))
         .collect();
     let heads_for_agreement = Heads::load(&settings.heads_path())?;
     let same_labels = unique

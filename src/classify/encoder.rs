@@ -205,9 +205,8 @@ fn sentence_bert_config(dir: &Path, max_tokens: usize) -> anyhow::Result<PathBuf
 /// Embeds texts with a loaded model, normalised to unit length, in the texts' order.
 ///
 /// Texts are sorted by length (so a model call pads little) and cut into sub-batches of at
-/// most `batch_size` texts (and, for the fused engine, `batch_tokens` word pieces, or fewer so
-/// that a small call still gives every worker a share). The fused
-/// engine runs the sub-batches on one single-threaded worker per core: on this model's small
+/// most `batch_size` texts (and, for the fused engine, at most `batch_tokens` word pieces, as
+/// many as a multiple of the worker count: see [`balanced_sub_batches`]). The fused engine runs the sub-batches on one single-threaded worker per core: on this model's small
 /// matrices that beats one call spread over torch's thread pool, which spends its time in
 /// synchronisation (see `models/README.md`).
 pub fn embed_with(model: &Model, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {

@@ -37,6 +37,15 @@ struct LayerNorm {
     bias: Tensor,
 }
 
+impl LayerNorm {
+    fn replica(&self) -> LayerNorm {
+        LayerNorm {
+            weight: self.weight.shallow_clone(),
+            bias: self.bias.shallow_clone(),
+        }
+    }
+}
+
 struct Layer {
     qkv_weight: Tensor,
     qkv_bias: Tensor,
@@ -48,6 +57,23 @@ struct Layer {
     down_weight: Tensor,
     down_bias: Tensor,
     output_norm: LayerNorm,
+}
+
+impl Layer {
+    fn replica(&self) -> Layer {
+        Layer {
+            qkv_weight: self.qkv_weight.shallow_clone(),
+            qkv_bias: self.qkv_bias.shallow_clone(),
+            out_weight: self.out_weight.shallow_clone(),
+            out_bias: self.out_bias.shallow_clone(),
+            attention_norm: self.attention_norm.replica(),
+            up_weight: self.up_weight.shallow_clone(),
+            up_bias: self.up_bias.shallow_clone(),
+            down_weight: self.down_weight.shallow_clone(),
+            down_bias: self.down_bias.shallow_clone(),
+            output_norm: self.output_norm.replica(),
+        }
+    }
 }
 
 /// A loaded BERT sentence encoder with its tokenizer.
@@ -127,10 +153,6 @@ impl MiniLm {
 
     /// Another handle to the same weights, for another thread (tensors are not `Sync`).
     pub fn replica(&self) -> MiniLm {
-        let norm = |n: &LayerNorm| LayerNorm {
-            weight: n.weight.shallow_clone(),
-            bias: n.bias.shallow_clone(),
-        };
         MiniLm {
             tokenizer: Arc::clone(&self.tokenizer),
             pad_id: self.pad_id,
@@ -139,23 +161,8 @@ impl MiniLm {
             word: self.word.shallow_clone(),
             position: self.position.shallow_clone(),
             token_type: self.token_type.shallow_clone(),
-            embedding_norm: norm(&self.embedding_norm),
-            layers: self
-                .layers
-                .iter()
-                .map(|l| Layer {
-                    qkv_weight: l.qkv_weight.shallow_clone(),
-                    qkv_bias: l.qkv_bias.shallow_clone(),
-                    out_weight: l.out_weight.shallow_clone(),
-                    out_bias: l.out_bias.shallow_clone(),
-                    attention_norm: norm(&l.attention_norm),
-                    up_weight: l.up_weight.shallow_clone(),
-                    up_bias: l.up_bias.shallow_clone(),
-                    down_weight: l.down_weight.shallow_clone(),
-                    down_bias: l.down_bias.shallow_clone(),
-                    output_norm: norm(&l.output_norm),
-                })
-                .collect(),
+            embedding_norm: self.embedding_norm.replica(),
+            layers: self.layers.iter().map(Layer::replica).collect(),
         }
     }
 

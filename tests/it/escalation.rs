@@ -12,14 +12,10 @@ const TSUNAMI: &str =
     tsunami setinggi 10 meter di pesisir Kalianda akibat Anak Krakatau meletus. Segera mengungsi, SEBARKAN!!";
 
 async fn open_incident(app: &TestApp) -> String {
-    let item =
-        json!({"source": "whatsapp", "external_id": "esc-1", "text": TSUNAMI, "region": "Lampung Selatan"});
-    let (status, body) = app.post_mentions(item.to_string(), "application/json").await;
-    assert_eq!(status, 201, "{body}");
-    let m = app
-        .wait_classified(body["items"][0]["id"].as_str().unwrap())
-        .await;
-    m["incident_id"].as_str().expect("an incident").to_string()
+    app.flagged_incident(
+        json!({"source": "whatsapp", "external_id": "esc-1", "text": TSUNAMI, "region": "Lampung Selatan"}),
+    )
+    .await
 }
 
 fn ack_link(mail: &Value) -> String {

@@ -245,7 +245,6 @@ impl TestApp {
         m["incident_id"].as_str().expect("flagged").to_string()
     }
 
-    /// Polls a search until it returns at least `n` hits.
     /// Waits until the search index reflects every stored change (`/readyz` `index_pending` 0).
     pub async fn wait_indexed(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -259,6 +258,7 @@ impl TestApp {
         }
     }
 
+    /// Polls a search until it returns at least `n` hits.
     pub async fn wait_search(&self, q: &str, n: u64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
