@@ -34,11 +34,19 @@ pub fn load_classifier(settings: &Settings) -> Result<Classifier, String> {
     let heads_path = settings.heads_path();
     if !heads_path.exists() {
         return Err(format!(
-            "no trained heads at {}; run `tanggap train` (scripts/run does it for you)",
+            "no trained heads at {}; run `tanggap train` (the shipped default is models/default/heads.json)",
             heads_path.display()
         ));
     }
     let heads = Heads::load(&heads_path).map_err(|e| format!("{e:#}"))?;
+    let (precision, why) = settings.classifier.precision.resolve();
+    tracing::info!(
+        heads = %heads_path.display(),
+        version = %heads.meta.version,
+        precision = precision.code(),
+        why,
+        "loading the classifier"
+    );
     let encoder = Encoder::start(
         &settings.encoder_dir(),
         crate::classify::encoder::ModelOptions::from(settings),

@@ -48,7 +48,7 @@ enum Command {
     /// Train the label heads: each labelled file is split 70/15/15 (stratified, seeded); heads
     /// fit on the train parts, are calibrated and get thresholds on the validation parts.
     Train {
-        /// Labelled files; append `:FORMAT` (jsonl, ihnd, ibrohim) or let the name decide.
+        /// Labelled files; append `:FORMAT` (jsonl, ihnd, ibrohim, everyday) or let the name decide.
         /// Defaults to MODELS_DIR/seed/train.jsonl. Files may annotate only some labels.
         #[arg(long = "data", value_name = "FILE[:FORMAT]")]
         data: Vec<String>,
@@ -75,10 +75,24 @@ enum Command {
         /// Weight examples so every file annotating a label counts the same in its head.
         #[arg(long)]
         balance_sources: bool,
+        /// Share of everyday posts (validation) that may raise any alarm label (hoax, sara,
+        /// hate_speech, scam; a quarter each); alarm thresholds rise until it holds. 0 turns
+        /// the budget off.
+        #[arg(long, default_value_t = 0.05)]
+        false_alarms: f32,
+        /// Share of everyday posts that may reach the review tray or an alarm (sets the review
+        /// thresholds).
+        #[arg(long, default_value_t = 0.15)]
+        review_false_alarms: f32,
+        /// Keep an alarm label's precision-floor threshold when it is above the false-alarm
+        /// budget's (fewer alarms, less recall); by default alarms sit at the budget.
+        #[arg(long)]
+        alarms_by_precision: bool,
         /// Features the heads read (the alternatives exist to compare them).
         #[arg(long, value_enum, default_value_t = FeatureSet::Both)]
         features: FeatureSet,
-        /// Where to write heads.json (heads.bin goes beside it). Defaults to MODELS_DIR/heads.json.
+        /// Where to write heads.json (heads.bin goes beside it). Defaults to
+        /// MODELS_DIR/local/heads.json, which the service then prefers to the shipped default.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -97,7 +111,7 @@ enum Command {
         /// Evaluate at most this many items per file (after de-duplication).
         #[arg(long)]
         limit: Option<usize>,
-        /// Heads to evaluate. Defaults to MODELS_DIR/heads.json.
+        /// Heads to evaluate. Defaults to the heads the service would load.
         #[arg(long)]
         heads: Option<PathBuf>,
         /// Folder for eval.md and eval.json. Defaults to MODELS_DIR/eval.
@@ -272,10 +286,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             c,
             no_refit,
             balance_sources,
+            false_alarms,
+            review_false_alarms,
+            alarms_by_precision,
             features,
             out,
         } => {
-            let out = out.unwrap_or_else(|| settings.heads_path());
+            let out = out.unwrap_or_else(|| settings.trained_heads_path());
             let opts = TrainOptions {
                 data,
                 params: TrainParams {
@@ -286,6 +303,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                     c,
                     refit: !no_refit,
                     balance_sources,
+                    false_alarms,
+                    review_false_alarms,
+                    alarms_at_budget: !alarms_by_precision,
                     ..Default::default()
                 },
                 out,

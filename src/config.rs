@@ -184,10 +184,15 @@ pub struct ClassifierSettings {
     pub threads: usize,
     /// Longest model input in word pieces.
     pub max_tokens: usize,
-    /// Encoder precision: `fp32` or `bf16`.
-    pub precision: crate::classify::encoder::Precision,
+    /// Encoder precision: `auto` (bf16 where the CPU has bf16 instructions, else fp32),
+    /// `fp32` or `bf16`.
+    pub precision: crate::classify::encoder::PrecisionSetting,
     /// Precision the trained thresholds aim for on validation data.
     pub precision_target: f32,
+    /// The heads to serve, relative to the models folder (`TANGGAP_HEADS`). Empty: heads
+    /// trained here (`local/heads.json`) when present, else the shipped `default/heads.json`.
+    #[serde(default)]
+    pub heads: String,
 }
 
 /// Known-claim matching thresholds (similarity is the mean of embedding cosine and scaled BM25).
@@ -216,6 +221,9 @@ pub struct IncidentSettings {
     pub spike_min_per_hour: i64,
     /// Last hour over the hour before that makes a spike.
     pub spike_ratio: f64,
+    /// Copies (same normalised text) of a mention with only topic labels that must arrive
+    /// within an hour before they open an incident.
+    pub topic_spike_per_hour: i64,
 }
 
 /// Alert mail settings.
@@ -433,6 +441,10 @@ impl Settings {
                     .collect()
             })
             .unwrap_or_default();
+        let mut classifier = cfg.classifier;
+        if let Some(h) = get("TANGGAP_HEADS") {
+            classifier.heads = h;
+        }
         let mut alerts = cfg.alerts;
         if let Some(sev) = get("TANGGAP_ALERT_MIN_SEVERITY") {
             alerts.min_severity = sev.parse().map_err(|_| {
@@ -455,7 +467,7 @@ impl Settings {
             data_dir,
             server: cfg.server,
             limits: cfg.limits,
-            classifier: cfg.classifier,
+            classifier,
             claims: cfg.claims,
             incidents: cfg.incidents,
             alerts,
@@ -550,9 +562,27 @@ impl Settings {
         self.models_dir.join("all-MiniLM-L6-v2")
     }
 
-    /// The trained label heads.
+    /// The label heads to serve and evaluate: `classifier.heads` when set; else heads trained
+    /// on this machine ([`Settings::trained_heads_path`]) when present, else the shipped default
+    /// (`MODELS_DIR/default/heads.json`, see `models/README.md`).
     pub fn heads_path(&self) -> PathBuf {
-        self.models_dir.join("heads.json")
+        if !self.classifier.heads.trim().is_empty() {
+            return self.models_dir.join(self.classifier.heads.trim());
+        }
+        let local = self.trained_heads_path();
+        if local.exists() {
+            local
+        } else {
+            self.models_dir.join("default/heads.json")
+        }
+    }
+
+    /// Where `tanggap train` writes by default: the configured heads, else `local/heads.json`.
+    pub fn trained_heads_path(&self) -> PathBuf {
+        if !self.classifier.heads.trim().is_empty() {
+            return self.models_dir.join(self.classifier.heads.trim());
+        }
+        self.models_dir.join("local/heads.json")
     }
 }
 

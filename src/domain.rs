@@ -84,6 +84,25 @@ impl Label {
         Label::ALL.iter().position(|l| *l == self).expect("label in ALL")
     }
 
+    /// The labels that raise alarms (open incidents, page people); the other six describe the
+    /// topic and route.
+    pub const ALARMS: [Label; 4] = [Label::Hoax, Label::Sara, Label::HateSpeech, Label::Scam];
+
+    /// Whether the label raises an alarm (`hoax`, `sara`, `hate_speech`, `scam`) rather than
+    /// describing the topic.
+    pub fn is_alarm(self) -> bool {
+        Label::ALARMS.contains(&self)
+    }
+
+    /// `alarm` or `topic`, as shown in the API.
+    pub fn kind(self) -> &'static str {
+        if self.is_alarm() {
+            "alarm"
+        } else {
+            "topic"
+        }
+    }
+
     /// How much the label weighs in severity: SARA, disaster and security weigh most.
     pub fn weight(self) -> f32 {
         match self {

@@ -148,7 +148,10 @@ pub struct PlaceContext<'a> {
     pub mail: &'a alerts::MailContext,
 }
 
-/// Places a classified mention: joins or opens an incident. `None` when nothing was flagged.
+/// Places a classified mention: joins or opens an incident. `None` when nothing was flagged,
+/// or only topic labels were (`disaster`, `health`, …): those join the open incident of their
+/// own cluster, and open one only when `incidents.topic_spike_per_hour` copies arrive within
+/// an hour. Alarm labels (`hoax`, `sara`, `hate_speech`, `scam`) open incidents by themselves.
 ///
 /// The mention joins, in this order: the open incident of its own cluster (an exact copy after
 /// normalisation), or the nearest open incident with the same top label (cosine or shingles,
@@ -167,7 +170,9 @@ pub async fn place(
         playbooks,
         mail,
     } = ctx;
-    let Some(top) = c.top_label() else { return Ok(None) };
+    if c.labels.is_empty() {
+        return Ok(None);
+    }
     // A mention linked to a known claim joins that claim's incident while it is open.
     if let Some(id) = c.linked_incident() {
         if let Some(cand) = tx.incident_candidate(id).await? {
@@ -177,8 +182,11 @@ pub async fn place(
         }
     }
     let key = cluster_key(&m.text);
+    // Alarm labels lead; a topic label only leads an incident opened by a spike of copies.
+    let alarm = c.top_alarm();
+    let top = alarm.unwrap_or(c.labels[0]);
     let mut found = tx.incident_of_cluster(&key).await?;
-    if found.is_none() {
+    if found.is_none() && alarm.is_some() {
         let since = ts(now - Duration::hours(settings.incidents.window_hours));
         let candidates = nearby.for_label(tx, top, &since).await?;
         if let Some(id) = nearest(candidates, m, c, settings) {
@@ -188,6 +196,17 @@ pub async fn place(
     if let Some(found) = found {
         if let Some(open) = follow_merges(tx, found).await? {
             return join(tx, settings, mail, m, c, &open, now).await.map(Some);
+        }
+    }
+    if alarm.is_none() {
+        // Topic labels describe and route; alone they open an incident only when copies of
+        // the same text spike (this one included).
+        let copies = tx
+            .cluster_count_since(&key, &ts(now - Duration::hours(1)))
+            .await?
+            + 1;
+        if copies < settings.incidents.topic_spike_per_hour {
+            return Ok(None);
         }
     }
     let sev = severity(c, m.author_followers.unwrap_or(0), m.engagement, Velocity::FIRST);

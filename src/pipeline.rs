@@ -27,6 +27,23 @@ const IN_FLIGHT: usize = 3;
 /// Mentions per index commit at most.
 const INDEX_BATCH: i64 = 5000;
 
+/// A classification with the labels a responder confirmed from the review tray added (they
+/// are alarms now, so the mention is placed in an incident); `None` when there are none.
+fn confirmed_from_review(
+    m: &crate::store::PendingMention,
+    c: &crate::classify::Classification,
+) -> Option<crate::classify::Classification> {
+    let labels: Vec<crate::domain::Label> = serde_json::from_str(m.confirmed_labels.as_deref()?).ok()?;
+    let mut c = c.clone();
+    for l in labels {
+        if !c.labels.contains(&l) {
+            c.labels.insert(0, l);
+        }
+    }
+    c.review.clear();
+    Some(c)
+}
+
 /// Indexes new mentions until shutdown.
 pub async fn run_indexer(store: Store, index: SearchIndex, notify: Arc<Notify>, shutdown: Shutdown) {
     loop {
@@ -179,6 +196,8 @@ impl ClassifyWorker {
         let mut opened = 0;
         let mut nearby = incidents::NearbyIncidents::default();
         for (m, c) in batch.iter().zip(results) {
+            let confirmed = confirmed_from_review(m, c);
+            let c = confirmed.as_ref().unwrap_or(c);
             let placement = incidents::place(
                 &mut tx,
                 incidents::PlaceContext {
@@ -193,6 +212,7 @@ impl ClassifyWorker {
             )
             .await?;
             opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
+            let placement_none = placement.is_none();
             let record = ClassificationRecord {
                 mention_id: m.id.clone(),
                 scores: c.scores_json().to_string(),
@@ -206,6 +226,10 @@ impl ClassifyWorker {
                     .known_claim
                     .as_ref()
                     .map(|k| (k.id.clone(), k.action.code())),
+                review_labels: (c.needs_review() && placement_none)
+                    .then(|| serde_json::to_string(&c.review))
+                    .transpose()?,
+                cluster_key: incidents::cluster_key(&m.text),
             };
             tx.record_classification(&record, &at).await?;
         }

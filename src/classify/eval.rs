@@ -18,6 +18,30 @@ pub struct Outcome {
     pub scores: [f32; 10],
     /// Labels flagged by the thresholds.
     pub predicted: Vec<Label>,
+    /// Alarm labels between their review and alarm thresholds (the review tray).
+    pub review: Vec<Label>,
+}
+
+impl Outcome {
+    /// An everyday item: annotated for every alarm label and positive for none.
+    pub fn is_everyday(&self) -> bool {
+        Label::ALARMS
+            .iter()
+            .all(|l| self.annotated.contains(l) && !self.gold.contains(l))
+    }
+}
+
+/// How often everyday items (see [`Outcome::is_everyday`]) raise alarms.
+#[derive(Debug, Clone, Serialize)]
+pub struct FalseAlarms {
+    /// Everyday items in the set.
+    pub items: usize,
+    /// Share that raised any alarm label.
+    pub any: f32,
+    /// Share per alarm label.
+    pub per_label: Vec<(Label, f32)>,
+    /// Share that went to the review tray (an uncertain alarm, and no alarm).
+    pub review: f32,
 }
 
 /// Metrics of one label.
@@ -64,6 +88,11 @@ pub struct Report {
     pub labels: Vec<LabelReport>,
     /// Mean F1 over the labels with support.
     pub macro_f1: f32,
+    /// False alarms on the set's everyday items, when it has any.
+    pub false_alarms: Option<FalseAlarms>,
+    /// Alarm-label recall counting the review tray as caught (positives at or above the review
+    /// threshold), per alarm label with support.
+    pub recall_with_review: Vec<(Label, f32)>,
 }
 
 /// Average precision: the mean of the precision at each positive, ranking by score.
@@ -108,13 +137,56 @@ pub fn evaluate(model_version: &str, data: &str, outcomes: &[Outcome]) -> Report
         .collect();
     let with_support: Vec<&LabelReport> = labels.iter().filter(|r| r.support > 0).collect();
     let macro_f1 = with_support.iter().map(|r| r.f1).sum::<f32>() / with_support.len().max(1) as f32;
+    let recall_with_review = labels
+        .iter()
+        .filter(|r| r.label.is_alarm() && r.support > 0)
+        .map(|r| {
+            let caught = outcomes
+                .iter()
+                .filter(|o| o.annotated.contains(&r.label) && o.gold.contains(&r.label))
+                .filter(|o| o.predicted.contains(&r.label) || o.review.contains(&r.label))
+                .count();
+            (r.label, ratio(caught, r.support))
+        })
+        .collect();
     Report {
         model_version: model_version.to_string(),
         data: data.to_string(),
         items: outcomes.len(),
         labels,
         macro_f1,
+        false_alarms: false_alarms(outcomes),
+        recall_with_review,
     }
+}
+
+fn false_alarms(outcomes: &[Outcome]) -> Option<FalseAlarms> {
+    let everyday: Vec<&Outcome> = outcomes.iter().filter(|o| o.is_everyday()).collect();
+    if everyday.is_empty() {
+        return None;
+    }
+    let n = everyday.len();
+    let raised = |o: &&&Outcome| o.predicted.iter().any(|l| l.is_alarm());
+    Some(FalseAlarms {
+        items: n,
+        any: ratio(everyday.iter().filter(raised).count(), n),
+        per_label: Label::ALARMS
+            .iter()
+            .map(|&l| {
+                (
+                    l,
+                    ratio(everyday.iter().filter(|o| o.predicted.contains(&l)).count(), n),
+                )
+            })
+            .collect(),
+        review: ratio(
+            everyday
+                .iter()
+                .filter(|o| !raised(o) && !o.review.is_empty())
+                .count(),
+            n,
+        ),
+    })
 }
 
 fn label_report(label: Label, outcomes: &[Outcome]) -> LabelReport {
@@ -187,6 +259,29 @@ impl Report {
         if self.labels.len() > 1 {
             s.push_str(&format!("| **macro** | | | | {:.3} | |\n", self.macro_f1));
         }
+        if !self.recall_with_review.is_empty() {
+            s.push_str("\nRecall counting the review tray as caught: ");
+            let parts: Vec<String> = self
+                .recall_with_review
+                .iter()
+                .map(|(l, r)| format!("{} {:.3}", l.code(), r))
+                .collect();
+            s.push_str(&parts.join(", "));
+            s.push('\n');
+        }
+        if let Some(fa) = &self.false_alarms {
+            s.push_str(&format!(
+                "\nFalse alarms on {} everyday items (no alarm label in the gold): **{:.1} %** raise any alarm ({}); {:.1} % go to the review tray only.\n",
+                fa.items,
+                fa.any * 100.0,
+                fa.per_label
+                    .iter()
+                    .map(|(l, r)| format!("{} {:.1} %", l.code(), r * 100.0))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                fa.review * 100.0
+            ));
+        }
         s.push_str("\n| label | TP | FP | FN | TN | false positives were | missed ones were flagged as |\n|---|---:|---:|---:|---:|---|---|\n");
         let list = |v: &[(String, usize)]| {
             if v.is_empty() {
@@ -226,6 +321,7 @@ mod tests {
             annotated: vec![Label::Hoax, Label::Scam],
             scores,
             predicted: if flagged { vec![Label::Hoax] } else { vec![] },
+            review: vec![],
         }
     }
 
@@ -258,6 +354,39 @@ mod tests {
         );
         assert!(md.contains("scam (1)"), "{md}");
         assert!(md.contains("Model `m/1`"));
+    }
+
+    #[test]
+    fn false_alarms_count_everyday_items_only() {
+        let everyday = |predicted: Vec<Label>, review: Vec<Label>| Outcome {
+            gold: vec![],
+            annotated: Label::ALARMS.to_vec(),
+            scores: [0.0; 10],
+            predicted,
+            review,
+        };
+        let mut outcomes = vec![
+            everyday(vec![Label::Scam], vec![]),
+            everyday(vec![Label::Politics], vec![Label::Hoax]),
+            everyday(vec![], vec![]),
+            everyday(vec![], vec![]),
+        ];
+        // A real hoax flagged as hoax is not a false alarm, nor is an item not annotated for all.
+        outcomes.push(Outcome {
+            gold: vec![Label::Hoax],
+            ..everyday(vec![Label::Hoax], vec![])
+        });
+        outcomes.push(Outcome {
+            annotated: vec![Label::Hoax],
+            ..everyday(vec![Label::Hoax], vec![])
+        });
+        let r = evaluate("m/1", "fixture", &outcomes);
+        let fa = r.false_alarms.clone().unwrap();
+        assert_eq!(fa.items, 4);
+        assert!((fa.any - 0.25).abs() < 1e-6, "{fa:?}");
+        assert!((fa.review - 0.25).abs() < 1e-6, "{fa:?}");
+        assert_eq!(fa.per_label[3], (Label::Scam, 0.25));
+        assert!(r.markdown().contains("**25.0 %** raise any alarm"));
     }
 
     #[test]

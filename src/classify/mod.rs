@@ -24,6 +24,9 @@ pub struct Classification {
     pub scores: [f32; 10],
     /// Labels over their thresholds, highest score first.
     pub labels: Vec<Label>,
+    /// Alarm labels between their review and alarm thresholds: the mention goes to the review
+    /// tray (nobody is paged) unless an alarm label is flagged.
+    pub review: Vec<Label>,
     /// Why.
     pub explanation: Explanation,
     /// The sentence embedding (unit length).
@@ -56,6 +59,21 @@ impl Classification {
     /// The flagged label with the highest score.
     pub fn top_label(&self) -> Option<Label> {
         self.labels.first().copied()
+    }
+
+    /// The flagged alarm label with the highest score.
+    pub fn top_alarm(&self) -> Option<Label> {
+        self.labels.iter().copied().find(|l| l.is_alarm())
+    }
+
+    /// Whether an alarm label is flagged (only then does a mention open an incident by itself).
+    pub fn has_alarm(&self) -> bool {
+        self.top_alarm().is_some()
+    }
+
+    /// Whether the mention belongs in the review tray: an uncertain alarm and no flagged one.
+    pub fn needs_review(&self) -> bool {
+        !self.review.is_empty() && !self.has_alarm()
     }
 
     /// Scores as a JSON object keyed by label code.
@@ -161,6 +179,7 @@ pub fn score_one(heads: &Heads, text: &str, embedding: Vec<f32>) -> Classificati
     let scores = heads.scores(&embedding, &sparse);
     let mut labels = heads.flagged(&scores);
     labels.sort_by(|a, b| scores[b.index()].total_cmp(&scores[a.index()]));
+    let review = heads.review(&scores);
     let phrases = labels
         .iter()
         .map(|&l| LabelPhrases {
@@ -177,6 +196,7 @@ pub fn score_one(heads: &Heads, text: &str, embedding: Vec<f32>) -> Classificati
     Classification {
         scores,
         labels,
+        review,
         explanation: Explanation {
             model_version: heads.meta.version.clone(),
             phrases,

@@ -37,6 +37,7 @@ impl SourceSpec {
             (":jsonl", Format::Jsonl),
             (":ihnd", Format::Ihnd),
             (":ibrohim", Format::Ibrohim),
+            (":everyday", Format::Everyday),
         ] {
             if let Some(path) = arg.strip_suffix(suffix) {
                 return SourceSpec {
@@ -75,9 +76,30 @@ pub fn dedupe_key(text: &str) -> String {
         .to_lowercase()
 }
 
-/// The default training files: the seed set, plus the shared data sets when they are there.
+/// The default training files: those the served heads were trained on (so `train
+/// --include-feedback` retrains the current model's recipe with the team's decisions), minus
+/// any this machine lacks (with a warning); the seed set when nothing is left.
 pub fn default_sources(settings: &Settings) -> Vec<String> {
-    vec![settings.models_dir.join("seed/train.jsonl").display().to_string()]
+    let seed = vec![settings.models_dir.join("seed/train.jsonl").display().to_string()];
+    let Ok(heads) = Heads::load(&settings.heads_path()) else {
+        return seed;
+    };
+    let mut out = Vec::new();
+    for s in heads.meta.sources.iter().filter(|s| s.spec != FEEDBACK) {
+        if SourceSpec::parse(&s.spec).path.exists() {
+            out.push(s.spec.clone());
+        } else {
+            eprintln!(
+                "note: {} (a training file of the served heads) is not on this machine; training without it",
+                s.spec
+            );
+        }
+    }
+    if out.is_empty() {
+        seed
+    } else {
+        out
+    }
 }
 
 /// Loads sources and splits each (before cross-source de-duplication, so a file's split does
@@ -229,20 +251,27 @@ pub fn train(settings: &Settings, opts: &TrainOptions, feedback: Option<Dataset>
         );
     }
     println!(
-        "\n| label | train positives | C | threshold | validation P | R | F1 | precision ≥ {:.2} |\n|---|---:|---:|---:|---:|---:|---:|---|",
+        "\n| label | kind | train positives | C | threshold | review from | validation P | R | F1 | everyday alarms / review | precision ≥ {:.2} |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         heads.meta.precision_target
     );
+    let pct = |x: Option<f32>| x.map_or("–".to_string(), |x| format!("{:.1} %", x * 100.0));
     for m in &heads.meta.labels {
         println!(
-            "| {} | {} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {} |",
+            "| {} | {} | {} | {} | {:.3} | {} | {:.3} | {:.3} | {:.3} | {} / {} | {} |",
             m.label.code(),
+            m.label.kind(),
             m.positives,
             m.c,
             m.threshold,
+            m.review_threshold.map_or("–".to_string(), |r| format!("{r:.3}")),
             m.validation_precision,
             m.validation_recall,
             m.validation_f1,
-            if m.meets_target {
+            pct(m.everyday_false_alarms),
+            pct(m.everyday_review),
+            if m.limited_by_false_alarms {
+                "set by the false-alarm budget".to_string()
+            } else if m.meets_target {
                 "yes".to_string()
             } else if m.validation_support[0] < super::heads::MIN_POSITIVES_FOR_TARGET {
                 format!("n/a ({} positives: best F1)", m.validation_support[0])
@@ -397,6 +426,7 @@ pub fn evaluate(
                         .collect(),
                     scores: c.scores,
                     predicted: c.labels,
+                    review: c.review,
                 }
             })
             .collect();

@@ -139,6 +139,10 @@ pub struct MentionRow {
     pub model_version: Option<String>,
     /// Incident.
     pub incident_id: Option<String>,
+    /// Review tray: `pending`, `confirmed` or `dismissed`.
+    pub review_state: Option<String>,
+    /// Review tray: the uncertain alarm labels (JSON).
+    pub review_labels: Option<String>,
 }
 
 /// A mention waiting for the classifier.
@@ -166,6 +170,8 @@ pub struct PendingMention {
     pub engagement: i64,
     /// sha256 of the text.
     pub content_hash: String,
+    /// Labels a responder confirmed from the review tray (JSON), which the classifier adds.
+    pub confirmed_labels: Option<String>,
 }
 
 /// What the index needs of a mention.
@@ -214,6 +220,33 @@ pub struct ClassificationRecord {
     pub incident_id: Option<String>,
     /// Matched known claim and what the match did (`suggest` | `auto_link`).
     pub known_claim: Option<(String, &'static str)>,
+    /// Uncertain alarm labels (JSON) when the mention goes to the review tray.
+    pub review_labels: Option<String>,
+    /// The mention's cluster key (see [`crate::incidents::cluster_key`]).
+    pub cluster_key: String,
+}
+
+/// A mention waiting in the review tray.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ReviewItem {
+    /// Mention id.
+    pub id: String,
+    /// Platform.
+    pub source: String,
+    /// Link to the item.
+    pub url: Option<String>,
+    /// Text.
+    pub text: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Capture time.
+    pub captured_at: String,
+    /// Uncertain alarm labels (JSON).
+    pub review_labels: String,
+    /// Scores (JSON).
+    pub scores: Option<String>,
+    /// Topic labels flagged (JSON).
+    pub labels: Option<String>,
 }
 
 /// An incident row.

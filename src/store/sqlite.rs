@@ -22,7 +22,8 @@ pub struct StoreTx {
 
 const MENTION_COLUMNS: &str = "seq, id, source, external_id, url, author_handle, author_name, \
     author_followers, text, lang, posted_at, region, likes, shares, comments, views, content_hash, \
-    raw, captured_at, classified_at, scores, labels, explanation, model_version, incident_id";
+    raw, captured_at, classified_at, scores, labels, explanation, model_version, incident_id, \
+    review_state, review_labels";
 
 const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, max_scores, team, \
     region, source, playbook_id, playbook_version, sample_text, mention_count, first_seen_at, \
@@ -185,8 +186,8 @@ impl Store {
     pub async fn unclassified(&self, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
         Ok(sqlx::query_as(
             "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
-             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash \
-             FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
+             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
+             confirmed_labels FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -197,8 +198,8 @@ impl Store {
     pub async fn unclassified_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
         Ok(sqlx::query_as(
             "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
-             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash \
-             FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
+             confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(seq)
         .bind(limit)
@@ -499,7 +500,9 @@ impl StoreTx {
     pub async fn record_classification(&mut self, r: &ClassificationRecord, at: &str) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE mentions SET classified_at = ?, scores = ?, labels = ?, explanation = ?, \
-             model_version = ?, embedding = ?, incident_id = ?, known_claim_id = ?, known_claim_action = ? \
+             model_version = ?, embedding = ?, incident_id = ?, known_claim_id = ?, known_claim_action = ?, \
+             cluster_key = ?, review_labels = ?, \
+             review_state = CASE WHEN ? IS NOT NULL THEN 'pending' ELSE review_state END \
              WHERE id = ?",
         )
         .bind(at)
@@ -511,10 +514,83 @@ impl StoreTx {
         .bind(&r.incident_id)
         .bind(r.known_claim.as_ref().map(|k| &k.0))
         .bind(r.known_claim.as_ref().map(|k| k.1))
+        .bind(&r.cluster_key)
+        .bind(&r.review_labels)
+        .bind(&r.review_labels)
         .bind(&r.mention_id)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Classified mentions of a cluster captured since `since` (a topic-only spike counts them).
+    pub async fn cluster_count_since(&mut self, cluster_key: &str, since: &str) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE cluster_key = ? AND captured_at >= ?")
+                .bind(cluster_key)
+                .bind(since)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// The uncertain labels (JSON) of a mention waiting in the review tray.
+    pub async fn review_labels_if_pending(&mut self, mention_id: &str) -> anyhow::Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT review_labels FROM mentions WHERE id = ? AND review_state = 'pending'",
+            )
+            .bind(mention_id)
+            .fetch_optional(&mut *self.tx)
+            .await?,
+        )
+    }
+
+    /// Records a review-tray decision on a pending mention: `confirmed` hands it back to the
+    /// classifier with `labels` (it will be placed in an incident), `dismissed` closes it. Both
+    /// are kept for retraining. Returns the mention's review labels, or `None` when it is not
+    /// (or no longer) pending.
+    pub async fn decide_review(
+        &mut self,
+        mention_id: &str,
+        confirmed: Option<&str>,
+        reason: Option<&str>,
+        actor: &str,
+        at: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let Some(review) = self.review_labels_if_pending(mention_id).await? else {
+            return Ok(None);
+        };
+        match confirmed {
+            Some(labels) => {
+                sqlx::query(
+                    "UPDATE mentions SET review_state = 'confirmed', confirmed_labels = ?, classified_at = NULL \
+                     WHERE id = ?",
+                )
+                .bind(labels)
+                .bind(mention_id)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("UPDATE mentions SET review_state = 'dismissed' WHERE id = ?")
+                    .bind(mention_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO review_decisions (mention_id, decision, labels, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(mention_id)
+        .bind(if confirmed.is_some() { "confirmed" } else { "dismissed" })
+        .bind(confirmed.unwrap_or(&review))
+        .bind(reason)
+        .bind(actor)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(Some(review))
     }
 
     /// Inserts an incident (counting `mention_count` mentions). Returns `false`, inserting nothing, when an
@@ -1481,11 +1557,45 @@ impl Store {
         .await?)
     }
 
+    /// Mentions waiting in the review tray, oldest first, and how many there are.
+    pub async fn review_queue(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<(i64, Vec<crate::store::ReviewItem>)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE review_state = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        let items = sqlx::query_as(
+            "SELECT id, source, url, text, region, captured_at, review_labels, scores, labels \
+             FROM mentions WHERE review_state = 'pending' ORDER BY seq LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((total, items))
+    }
+
     /// Every incident's latest triage decision with its mentions' distinct texts (at most 50
-    /// per incident): (decision, labels JSON, reason, text).
+    /// per incident), then every review-tray decision with its mention's text:
+    /// (decision, labels JSON, reason, text).
     pub async fn feedback_texts(&self) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
         Ok(sqlx::query_as(
-            "WITH latest AS (SELECT incident_id, MAX(id) AS id FROM feedback GROUP BY incident_id),              texts AS (SELECT DISTINCT incident_id, text FROM mentions WHERE incident_id IN                        (SELECT incident_id FROM latest)),              ranked AS (SELECT incident_id, text, ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY text) AS n                         FROM texts)              SELECT f.decision, f.labels, f.reason, r.text FROM latest l              JOIN feedback f ON f.id = l.id JOIN ranked r ON r.incident_id = l.incident_id              WHERE r.n <= 50 ORDER BY f.id, r.text",
+            "WITH latest AS (SELECT incident_id, MAX(id) AS id FROM feedback GROUP BY incident_id), \
+             texts AS (SELECT DISTINCT incident_id, text FROM mentions WHERE incident_id IN \
+                       (SELECT incident_id FROM latest)), \
+             ranked AS (SELECT incident_id, text, ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY text) AS n \
+                        FROM texts), \
+             incident_rows AS (SELECT f.id AS k, 0 AS kind, f.decision, f.labels, f.reason, r.text FROM latest l \
+                               JOIN feedback f ON f.id = l.id JOIN ranked r ON r.incident_id = l.incident_id \
+                               WHERE r.n <= 50), \
+             review_latest AS (SELECT mention_id, MAX(id) AS id FROM review_decisions GROUP BY mention_id), \
+             review_rows AS (SELECT d.id AS k, 1 AS kind, d.decision, d.labels, d.reason, m.text \
+                             FROM review_latest l JOIN review_decisions d ON d.id = l.id \
+                             JOIN mentions m ON m.id = d.mention_id) \
+             SELECT decision, labels, reason, text FROM \
+             (SELECT * FROM incident_rows UNION ALL SELECT * FROM review_rows) ORDER BY kind, k, text",
         )
         .fetch_all(&self.pool)
         .await?)

@@ -37,6 +37,10 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
         "model": model,
         "model_problem": state.classifier_problem,
         "model_version": state.classifier.as_ref().map(|c| c.version().to_string()),
+        "encoder_precision": {
+            "precision": state.settings.classifier.precision.resolve().0.code(),
+            "why": state.settings.classifier.precision.resolve().1,
+        },
         "index_docs": state.index.num_docs(),
         "index_pending": index_pending,
     });
@@ -162,6 +166,11 @@ pub(crate) fn mention_json(m: &MentionRow) -> Value {
         "classified_at": m.classified_at,
         "scores": parse(&m.scores),
         "labels": parse(&m.labels).unwrap_or_else(|| json!([])),
+        "label_kinds": label_kinds(m.labels.as_deref()),
+        "review": {
+            "state": m.review_state,
+            "labels": m.review_labels.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
+        },
         "explanation": parse(&m.explanation),
         "model_version": m.model_version,
         "incident_id": m.incident_id,
@@ -454,12 +463,23 @@ async fn clarification_effect(state: &AppState, i: &IncidentRow) -> AppResult<Va
     }))
 }
 
+/// Labels split by kind: `{"alarm": [...], "topic": [...]}`. Alarm labels (hoax, sara,
+/// hate_speech, scam) open incidents and page people; topic labels describe and route.
+pub(crate) fn label_kinds(labels: Option<&str>) -> Value {
+    let labels: Vec<Label> = labels
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let (alarm, topic): (Vec<Label>, Vec<Label>) = labels.into_iter().partition(|l| l.is_alarm());
+    json!({ "alarm": alarm, "topic": topic })
+}
+
 /// The API view of an incident (without mentions).
 pub(crate) fn incident_json(i: &IncidentRow) -> Value {
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
     json!({
         "id": i.id, "title": i.title, "status": i.status, "severity": i.severity,
-        "top_label": i.top_label, "labels": parse(&i.labels), "max_scores": parse(&i.max_scores),
+        "top_label": i.top_label, "labels": parse(&i.labels), "label_kinds": label_kinds(Some(&i.labels)),
+        "max_scores": parse(&i.max_scores),
         "team": i.team, "region": i.region, "source": i.source,
         "playbook": i.playbook_id.as_ref().map(|p| json!({ "id": p, "version": i.playbook_version })),
         "mention_count": i.mention_count, "first_seen_at": i.first_seen_at, "opened_at": i.opened_at,

@@ -8,6 +8,7 @@ mod dashboard;
 mod i18n;
 mod live;
 mod pages;
+mod review;
 mod users;
 
 use std::collections::HashSet;
@@ -81,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mentions", post(api::post_mentions))
         .route("/api/v1/mentions/{id}", get(api::get_mention))
         .route("/api/v1/search", get(api::search))
+        .route("/api/v1/review", get(review::list))
+        .route("/api/v1/review/{id}", post(review::decide))
         .route("/api/v1/incidents", get(api::list_incidents))
         .route(
             "/api/v1/incidents/{id}",

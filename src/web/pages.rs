@@ -186,7 +186,10 @@ pub(super) async fn queue(
         status => nonempty(&p.status), label => nonempty(&p.label), team => nonempty(&p.team),
         assignee => nonempty(&p.assignee), region => nonempty(&p.region),
     };
+    let tray = super::review::tray(&state, 20, 0).await?;
     let ctx = context! {
+        tray => tray,
+        alarms => Label::ALARMS.iter().map(|l| l.code()).collect::<Vec<_>>(),
         incidents => incidents, counts => counts, model_problem => state.classifier_problem,
         user => user_ctx(&user), filters => filters, error => error,
         labels => Label::ALL.iter().map(|l| context! { code => l.code(), name => l.name_id() }).collect::<Vec<_>>(),

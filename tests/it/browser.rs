@@ -11,8 +11,8 @@ use crate::helpers::{repo, require_model, spawn_app, Options, INGEST_TOKEN, PASS
 
 const SCAM: &str = "Assalamualaikum Bapak/Ibu Kepala Desa, saya Gubernur Lampung. Ini nomor WA baru saya. \
     Mohon bantu transfer dulu dana 25 juta ke rekening BRI 0987654321 a.n. staf ajudan, besok saya ganti. Penting!";
-const HOSTILE: &str = "HOAKS? Bendungan Batutegi jebol malam ini <img src=x onerror=alert(1)> \
-    warga Tanggamus segera mengungsi, sebarkan!";
+const HOSTILE: &str = "INFO DARI GRUP SEBELAH!!! <img src=x onerror=alert(1)> BMKG prediksi Bendungan \
+    Batutegi jebol malam ini jam 23.00. Warga Tanggamus segera mengungsi ke tempat tinggi. SEBARKAN!!! 🙏🙏";
 
 #[tokio::test]
 async fn the_ui_works_in_a_real_browser() {

@@ -9,6 +9,7 @@ fn tanggap(data_dir: &std::path::Path) -> Command {
     c.env("TANGGAP_DATA_DIR", data_dir)
         .env("TANGGAP_MODELS_DIR", repo().join("models"))
         .env("TANGGAP_PLAYBOOKS_DIR", repo().join("playbooks"))
+        .env("TANGGAP_HEADS", crate::helpers::TEST_HEADS)
         .env_remove("TANGGAP_CONFIG");
     c
 }
@@ -238,10 +239,11 @@ fn claims_import_reports_added_known_and_rejected_lines() {
     );
 }
 
-/// The repo's trained heads, copied so a test can retrain over them.
+/// The test heads (seed-only, trained by scripts/test), copied so a test can retrain over them.
 fn copy_heads(to: &std::path::Path) {
+    let from = repo().join("models").join(crate::helpers::TEST_HEADS);
     for ext in ["json", "bin"] {
-        std::fs::copy(repo().join(format!("models/heads.{ext}")), to.with_extension(ext)).unwrap();
+        std::fs::copy(from.with_extension(ext), to.with_extension(ext)).unwrap();
     }
 }
 
@@ -297,7 +299,7 @@ async fn train_is_deterministic_learns_from_feedback_and_eval_writes_reports() {
     let (out_b, _) = run(&["train", "--seed", "7", "--out", b.to_str().unwrap()]);
     assert_eq!(version(&out_a), version(&out_b), "same data and seed, same model");
     assert!(
-        out_a.contains("| label | train positives | C | threshold |"),
+        out_a.contains("| label | kind | train positives | C | threshold | review from |"),
         "{out_a}"
     );
 

@@ -18,13 +18,22 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The heads the tests run with, relative to `models/`: trained by scripts/test on the seed set
+/// only (`tanggap train --out models/test/heads.json`), so results do not move when the
+/// shipped default model is retrained.
+pub const TEST_HEADS: &str = "test/heads.json";
+
 /// Fails with a clear message when the model or heads were not installed by scripts/test.
 pub fn require_model() {
     let models = repo().join("models");
-    for f in ["all-MiniLM-L6-v2/model.safetensors", "heads.json", "heads.bin"] {
+    for f in [
+        "all-MiniLM-L6-v2/model.safetensors",
+        "test/heads.json",
+        "test/heads.bin",
+    ] {
         assert!(
             models.join(f).exists(),
-            "models/{f} is missing: run scripts/test (it installs the model and trains the heads)"
+            "models/{f} is missing: run scripts/test (it installs the model and trains the test heads)"
         );
     }
 }
@@ -60,6 +69,7 @@ pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
         repo().join("playbooks").display().to_string(),
     );
     env.insert("TANGGAP_INGEST_TOKENS".into(), INGEST_TOKEN.into());
+    env.insert("TANGGAP_HEADS".into(), TEST_HEADS.into());
     env.insert("TANGGAP_LISTEN".into(), "127.0.0.1:0".into());
     if let Some(port) = opts.smtp_port {
         env.insert("TANGGAP_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));

@@ -10,5 +10,6 @@ mod escalation;
 mod helpers;
 mod intake;
 mod pipeline;
+mod review;
 mod search;
 mod web;

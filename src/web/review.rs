@@ -1,0 +1,237 @@
+//! The review tray: mentions whose alarm score fell between a label's review threshold and its
+//! alarm threshold. They page nobody; a responder confirms (the mention goes back to the
+//! classifier loop with the confirmed labels and is placed in an incident) or dismisses them.
+//! Every decision is kept as a labelled example (`tanggap train --include-feedback`).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::domain::Label;
+use crate::error::{AppError, AppJson, AppQuery, AppResult};
+use crate::store::ReviewItem;
+
+/// `GET /api/v1/review` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TrayQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+/// One uncertain alarm label of a mention.
+#[derive(Debug, Serialize)]
+pub(crate) struct UncertainLabel {
+    label: Label,
+    kind: &'static str,
+    score: Option<f64>,
+    /// The score as shown on the page (two decimals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score_text: Option<String>,
+}
+
+/// A mention in the tray, as the API shows it.
+#[derive(Debug, Serialize)]
+pub(crate) struct TrayItem {
+    id: String,
+    source: String,
+    url: Option<String>,
+    text: String,
+    /// The text's first 400 characters (the queue page shows these).
+    excerpt: String,
+    region: Option<String>,
+    captured_at: String,
+    /// The uncertain alarm labels with their scores.
+    review: Vec<UncertainLabel>,
+    /// Topic labels flagged (they describe; they do not page).
+    topics: Vec<Label>,
+}
+
+/// The tray's answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct Tray {
+    total: i64,
+    items: Vec<TrayItem>,
+}
+
+impl From<ReviewItem> for TrayItem {
+    fn from(r: ReviewItem) -> Self {
+        let scores: serde_json::Value = r
+            .scores
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let review: Vec<Label> = serde_json::from_str(&r.review_labels).unwrap_or_default();
+        let topics: Vec<Label> = r
+            .labels
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        TrayItem {
+            review: review
+                .into_iter()
+                .map(|l| {
+                    let score = scores.get(l.code()).and_then(serde_json::Value::as_f64);
+                    UncertainLabel {
+                        label: l,
+                        kind: l.kind(),
+                        score,
+                        score_text: score.map(|s| format!("{s:.2}")),
+                    }
+                })
+                .collect(),
+            topics,
+            id: r.id,
+            source: r.source,
+            url: r.url,
+            excerpt: excerpt(&r.text, 400),
+            text: r.text,
+            region: r.region,
+            captured_at: r.captured_at,
+        }
+    }
+}
+
+/// The first `max` characters of a text, with an ellipsis when cut.
+fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// The tray's first `limit` mentions (oldest first) and how many wait.
+pub(crate) async fn tray(state: &AppState, limit: i64, offset: i64) -> AppResult<Tray> {
+    let (total, rows) = state.store.review_queue(limit, offset).await?;
+    Ok(Tray {
+        total,
+        items: rows.into_iter().map(TrayItem::from).collect(),
+    })
+}
+
+/// `GET /api/v1/review?limit=&offset=` (viewer+): the review tray.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(q): AppQuery<TrayQuery>,
+) -> AppResult<Json<Tray>> {
+    caller.require_read()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::field("limit", "between 1 and 500"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(AppError::field("offset", "0 or more"));
+    }
+    Ok(Json(tray(&state, limit, offset).await?))
+}
+
+/// `POST /api/v1/review/{mention_id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DecisionReq {
+    decision: String,
+    #[serde(default)]
+    labels: Option<Vec<String>>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// What a decision did.
+#[derive(Debug, Serialize)]
+pub(crate) struct DecisionDone {
+    mention_id: String,
+    decision: &'static str,
+    labels: Vec<Label>,
+}
+
+/// `POST /api/v1/review/{mention_id}` (responder, admin): `{"decision": "confirm", "labels":
+/// ["hoax"]}` (labels default to the uncertain ones; at least one alarm label) or
+/// `{"decision": "dismiss", "reason": "…"}`. 409 when the mention is not in the tray.
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<DecisionReq>,
+) -> AppResult<Json<DecisionDone>> {
+    caller.require_responder()?;
+    let confirm = match req.decision.as_str() {
+        "confirm" => true,
+        "dismiss" => false,
+        other => {
+            return Err(AppError::field(
+                "decision",
+                format!("{other:?}: use \"confirm\" or \"dismiss\""),
+            ))
+        }
+    };
+    let labels: Option<Vec<Label>> = match &req.labels {
+        Some(v) if confirm => {
+            let mut out = Vec::new();
+            for code in v {
+                let l: Label = code
+                    .parse()
+                    .map_err(|_| AppError::field("labels", format!("unknown label {code:?}")))?;
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+            if !out.iter().any(|l| l.is_alarm()) {
+                return Err(AppError::field(
+                    "labels",
+                    "confirm at least one alarm label (hoax, sara, hate_speech, scam)",
+                ));
+            }
+            Some(out)
+        }
+        Some(_) => return Err(AppError::field("labels", "only a confirmation takes labels")),
+        None => None,
+    };
+    let reason = req
+        .reason
+        .map(|r| r.trim().chars().take(2000).collect::<String>())
+        .filter(|r| !r.is_empty());
+    let at = crate::store::ts(chrono::Utc::now());
+    let mut tx = state.store.begin().await?;
+    let Some(review) = tx.review_labels_if_pending(&id).await? else {
+        return Err(if state.store.mention(&id).await?.is_some() {
+            AppError::Conflict("the mention is not waiting in the review tray".into())
+        } else {
+            AppError::NotFound("mention")
+        });
+    };
+    let uncertain: Vec<Label> = serde_json::from_str(&review).unwrap_or_default();
+    let confirmed = if confirm {
+        Some(labels.unwrap_or(uncertain.clone()))
+    } else {
+        None
+    };
+    let confirmed_json = confirmed
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    tx.decide_review(
+        &id,
+        confirmed_json.as_deref(),
+        reason.as_deref(),
+        &caller.name,
+        &at,
+    )
+    .await?;
+    tx.commit().await?;
+    if confirm {
+        // The classifier loop places the mention with its confirmed labels.
+        state.ingest_notify[1].notify_one();
+    }
+    Ok(Json(DecisionDone {
+        mention_id: id,
+        decision: if confirm { "confirmed" } else { "dismissed" },
+        labels: confirmed.unwrap_or(uncertain),
+    }))
+}
