@@ -78,8 +78,12 @@ enum Command {
         /// Share of everyday posts (validation) that may raise any alarm label (hoax, sara,
         /// hate_speech, scam; a quarter each); alarm thresholds rise until it holds. 0 turns
         /// the budget off.
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.03)]
         false_alarms: f32,
+        /// The most of that budget the scam head may take (the rest is shared by hoax, sara and
+        /// hate_speech).
+        #[arg(long, default_value_t = 0.005)]
+        scam_false_alarms: f32,
         /// Share of everyday posts that may reach the review tray or an alarm (sets the review
         /// thresholds).
         #[arg(long, default_value_t = 0.15)]
@@ -288,6 +292,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             balance_sources,
             false_alarms,
             review_false_alarms,
+            scam_false_alarms,
             alarms_by_precision,
             features,
             out,
@@ -306,6 +311,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                     false_alarms,
                     review_false_alarms,
                     alarms_at_budget: !alarms_by_precision,
+                    scam_false_alarms,
                     ..Default::default()
                 },
                 out,

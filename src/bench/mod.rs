@@ -202,11 +202,41 @@ fn texts(settings: &Settings, n: usize) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
+/// The CPU's model name (from `/proc/cpuinfo`), so every table says what it was measured on.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Whether the CPU has bf16 dot-product instructions (what `precision = "auto"` looks for).
+fn bf16_instructions() -> bool {
+    encoder::Precision::detect().0 == Precision::Bf16
+}
+
 /// Runs the benchmark and prints its tables.
 pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
     let unique = texts(&settings, opts.texts)?;
     let avg_words =
         unique.iter().map(|t| t.split_whitespace().count()).sum::<usize>() as f64 / unique.len() as f64;
+    let (precision, why) = settings.classifier.precision.resolve();
+    println!(
+        "CPU: {} ({} cores); bf16 instructions: {}; encoder precision: {} ({why})",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if bf16_instructions() {
+            "yes"
+        } else {
+            "no (bf16 is emulated: expect it ~20x slower than fp32)"
+        },
+        precision.code()
+    );
     println!(
         "texts: {} (seed-set mentions, {avg_words:.0} words on average)\n",
         unique.len()
@@ -222,7 +252,14 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<()> {
             precision,
             ..encoder::ModelOptions::from(&settings)
         };
-        let (rates, v) = raw_rates(&settings, model_opts, &unique, &opts.batch_sizes).await?;
+        // Without bf16 instructions bf16 is emulated (~20x slower): a small sample tells that
+        // without making the whole bench wait.
+        let sample = if precision == Precision::Bf16 && !bf16_instructions() {
+            &unique[..unique.len().min(64)]
+        } else {
+            &unique[..]
+        };
+        let (rates, v) = raw_rates(&settings, model_opts, sample, &opts.batch_sizes).await?;
         raw.push((precision, rates));
         if precision == Precision::Fp32 {
             reference = v;

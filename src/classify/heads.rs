@@ -186,6 +186,8 @@ pub struct TrainParams {
     /// Share of everyday posts that may reach the review tray or an alarm (a quarter per
     /// alarm label); sets the review thresholds.
     pub review_false_alarms: f32,
+    /// Most of the false-alarm budget (and of the review budget) the scam head may take.
+    pub scam_false_alarms: f32,
     /// Alarm labels: put the threshold at the false-alarm budget even when the precision choice
     /// is higher (more recall within the budget); otherwise the budget only ever raises it.
     pub alarms_at_budget: bool,
@@ -205,9 +207,10 @@ impl Default for TrainParams {
             features: FeatureSet::Both,
             refit: true,
             balance_sources: false,
-            false_alarms: 0.05,
+            false_alarms: 0.03,
             review_false_alarms: 0.15,
             alarms_at_budget: true,
+            scam_false_alarms: 0.005,
         }
     }
 }
@@ -357,7 +360,7 @@ impl Heads {
             }
             let budget = label
                 .is_alarm()
-                .then(|| everyday_budget(validation, platt_a, platt_b, &weights[l], bias[l], params))
+                .then(|| everyday_budget(validation, *label, platt_a, platt_b, &weights[l], bias[l], params))
                 .flatten();
             let mut limited = false;
             if let Some(b) = &budget {
@@ -624,6 +627,7 @@ pub fn is_everyday(e: &Example) -> bool {
 
 fn everyday_budget(
     validation: &[Example],
+    label: Label,
     platt_a: f32,
     platt_b: f32,
     w: &[f32],
@@ -638,7 +642,7 @@ fn everyday_budget(
     if scores.len() < MIN_EVERYDAY_FOR_BUDGET || params.false_alarms <= 0.0 {
         return None;
     }
-    let share = |total: f32| total / Label::ALARMS.len() as f32;
+    let share = |total: f32| budget_share(label, total, params.scam_false_alarms);
     Some(EverydayBudget {
         alarm: threshold_for_rate(&scores, share(params.false_alarms)),
         review: threshold_for_rate(
@@ -647,6 +651,18 @@ fn everyday_budget(
         ),
         scores,
     })
+}
+
+/// One alarm label's part of a false-alarm budget: `scam` gets at most `scam_cap` (fraud
+/// wording — prices, promotions, links — is common in everyday shop talk, and the goal for scam
+/// is stricter), the other three share the rest equally. The parts sum to at most `total`.
+pub fn budget_share(label: Label, total: f32, scam_cap: f32) -> f32 {
+    let scam = (total / Label::ALARMS.len() as f32).min(scam_cap.max(0.0));
+    if label == Label::Scam {
+        scam
+    } else {
+        (total - scam) / (Label::ALARMS.len() - 1) as f32
+    }
 }
 
 /// The lowest threshold at which at most `rate` of `negatives` score at or above it.
@@ -999,6 +1015,8 @@ mod tests {
             epochs: 60,
             false_alarms: 0.04,
             review_false_alarms: 0.12,
+            // Equal quarters: 1 % per alarm label.
+            scam_false_alarms: 0.01,
             ..Default::default()
         };
         let budgeted = Heads::train(&train, &val, params, &mut |_| {});
@@ -1043,6 +1061,16 @@ mod tests {
         assert!(budgeted.meta.labels[Label::Disaster.index()]
             .review_threshold
             .is_none());
+    }
+
+    #[test]
+    fn budget_shares_sum_to_the_total_with_scam_capped() {
+        let sum: f32 = Label::ALARMS.iter().map(|&l| budget_share(l, 0.03, 0.005)).sum();
+        assert!((sum - 0.03).abs() < 1e-6, "{sum}");
+        assert_eq!(budget_share(Label::Scam, 0.03, 0.005), 0.005);
+        assert!((budget_share(Label::Hoax, 0.03, 0.005) - 0.025 / 3.0).abs() < 1e-6);
+        // A cap above the equal share changes nothing.
+        assert!((budget_share(Label::Scam, 0.04, 0.5) - 0.01).abs() < 1e-6);
     }
 
     #[test]

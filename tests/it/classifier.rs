@@ -156,7 +156,7 @@ async fn the_shipped_default_heads_load_and_keep_everyday_false_alarms_low() {
         .filter(|(t, e)| score_one(&heads, t, e.clone()).has_alarm())
         .count();
     let rate = alarmed as f32 / texts.len() as f32;
-    // The model card reports 3.4 % on this file; the goal is at most 5 %.
+    // The model card reports 2.4 % on this file; the goal is at most 5 %.
     assert!(
         rate <= 0.05,
         "{alarmed} of {} everyday reviews raised an alarm",
