@@ -172,6 +172,12 @@ impl Application {
                 worker.run(state.ingest_notify[1].clone(), stop.clone()),
             ));
         }
+        tasks.push(tokio::spawn(crate::feeds::run(
+            state.store.clone(),
+            state.settings.clone(),
+            state.ingest_notify.to_vec(),
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn(alerts::run_escalation(
             state.store.clone(),
             state.settings.clone(),

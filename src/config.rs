@@ -77,6 +77,8 @@ pub struct Settings {
     pub escalation: EscalationSettings,
     /// SLA clocks.
     pub sla: SlaSettings,
+    /// Feeds to poll (`[[feeds]]`).
+    pub feeds: Vec<FeedConfig>,
     /// Key that signs acknowledge links; generated into the data folder when unset.
     pub secret_key: Option<Secret>,
 }
@@ -338,6 +340,50 @@ struct FileConfig {
     smtp_url: Option<String>,
     #[serde(default)]
     base_url: Option<String>,
+    #[serde(default)]
+    feeds: Vec<FeedConfig>,
+}
+
+/// What a feed's items become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// Each item is ingested as a mention (source `rss`).
+    Mentions,
+    /// Each item with a verdict tag (`[HOAKS]`, `[SALAH]`, …) becomes a known claim.
+    Debunks,
+}
+
+impl FeedKind {
+    /// `mentions` or `debunks`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FeedKind::Mentions => "mentions",
+            FeedKind::Debunks => "debunks",
+        }
+    }
+}
+
+/// One `[[feeds]]` table: an RSS 2.0, Atom or JSON Feed to poll.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Unique name (letters, digits, `-`, `_`, `.`), shown in the UI and metrics.
+    pub name: String,
+    /// http(s) address of the feed.
+    pub url: String,
+    /// What its items become.
+    pub kind: FeedKind,
+    /// Region copied to the mentions.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Seconds between polls (after an error the wait doubles, up to an hour).
+    #[serde(default = "default_feed_every")]
+    pub every_secs: u64,
+}
+
+fn default_feed_every() -> u64 {
+    300
 }
 
 #[derive(Debug, Deserialize)]
@@ -477,6 +523,7 @@ impl Settings {
             organisation: cfg.organisation,
             escalation: cfg.escalation,
             sla: cfg.sla,
+            feeds: cfg.feeds,
             secret_key: get("TANGGAP_SECRET_KEY").map(Secret::new),
         };
         settings.validate()?;
@@ -484,6 +531,28 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let mut names = std::collections::HashSet::new();
+        for f in &self.feeds {
+            let bad = |m: &str| Err(ConfigError::Invalid(format!("feeds: {:?}: {m}", f.name)));
+            let name_ok = !f.name.is_empty()
+                && f.name.len() <= 64
+                && f.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !name_ok {
+                return bad("name must be 1-64 letters, digits, '-', '_' or '.'");
+            }
+            if !names.insert(f.name.as_str()) {
+                return bad("the name is used twice");
+            }
+            match url::Url::parse(&f.url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => return bad("url must be an http(s) address"),
+            }
+            if f.every_secs == 0 || f.every_secs > 86_400 {
+                return bad("every_secs must be 1-86400");
+            }
+        }
         if self.teams.is_empty() {
             return Err(ConfigError::Invalid("at least one team is needed".into()));
         }

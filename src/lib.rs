@@ -21,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod incidents;
 pub mod index;
 pub mod ingest;

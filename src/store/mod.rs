@@ -685,3 +685,61 @@ pub struct IncidentClocks {
     /// First approved clarification.
     pub first_clarified_at: Option<String>,
 }
+
+/// A feed's poller state and health (`feed_state`).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct FeedState {
+    /// Feed name.
+    pub name: String,
+    /// Its address.
+    pub url: String,
+    /// `mentions` or `debunks`.
+    pub kind: String,
+    /// Validator for `If-None-Match`.
+    #[serde(skip)]
+    pub etag: Option<String>,
+    /// Validator for `If-Modified-Since`.
+    #[serde(skip)]
+    pub last_modified: Option<String>,
+    /// Last poll, good or bad.
+    pub last_polled_at: Option<String>,
+    /// Last good poll.
+    pub last_success_at: Option<String>,
+    /// `new_items`, `unchanged`, `not_modified` or `error`.
+    pub last_status: Option<String>,
+    /// Last error, in words.
+    pub last_error: Option<String>,
+    /// When it happened.
+    pub last_error_at: Option<String>,
+    /// Errors since the last good poll.
+    pub consecutive_failures: i64,
+    /// Items in the last good response.
+    pub items_in_feed: i64,
+    /// Mentions or known claims created from it, all time.
+    pub items_added: i64,
+    /// Items that could not be used, all time.
+    pub items_skipped: i64,
+    /// When it is polled next.
+    pub next_poll_at: Option<String>,
+}
+
+/// The outcome of a good poll, for [`Store::feed_polled`].
+#[derive(Debug, Clone)]
+pub struct FeedPoll<'a> {
+    /// New `ETag`, if the server sent one.
+    pub etag: Option<&'a str>,
+    /// New `Last-Modified`, if the server sent one.
+    pub last_modified: Option<&'a str>,
+    /// When.
+    pub at: &'a str,
+    /// `new_items`, `unchanged` or `not_modified`.
+    pub status: &'a str,
+    /// Items in the response (`None` for 304).
+    pub items_in_feed: Option<i64>,
+    /// Created.
+    pub added: i64,
+    /// Unusable.
+    pub skipped: i64,
+    /// Next poll.
+    pub next_poll_at: &'a str,
+}

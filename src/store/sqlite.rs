@@ -1601,3 +1601,93 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Registers a configured feed (or notes that its address changed: the conditional-GET
+    /// validators of the old address are dropped).
+    pub async fn register_feed(&self, name: &str, url: &str, kind: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO feed_state (name, url, kind) VALUES (?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, \
+               etag = CASE WHEN url = excluded.url THEN etag END, \
+               last_modified = CASE WHEN url = excluded.url THEN last_modified END, \
+               url = excluded.url",
+        )
+        .bind(name)
+        .bind(url)
+        .bind(kind)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// One feed's state.
+    pub async fn feed_state(&self, name: &str) -> anyhow::Result<Option<FeedState>> {
+        Ok(sqlx::query_as("SELECT * FROM feed_state WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Every feed's state, by name.
+    pub async fn feed_states(&self) -> anyhow::Result<Vec<FeedState>> {
+        Ok(sqlx::query_as("SELECT * FROM feed_state ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Records a good poll: validators, counts and the next poll time.
+    pub async fn feed_polled(&self, name: &str, p: &FeedPoll<'_>) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE feed_state SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), \
+             last_polled_at = ?, last_success_at = ?, last_status = ?, consecutive_failures = 0, \
+             items_in_feed = COALESCE(?, items_in_feed), items_added = items_added + ?, \
+             items_skipped = items_skipped + ?, next_poll_at = ? WHERE name = ?",
+        )
+        .bind(p.etag)
+        .bind(p.last_modified)
+        .bind(p.at)
+        .bind(p.at)
+        .bind(p.status)
+        .bind(p.items_in_feed)
+        .bind(p.added)
+        .bind(p.skipped)
+        .bind(p.next_poll_at)
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets when a feed is polled next.
+    pub async fn feed_failed_next(&self, name: &str, next_poll_at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE feed_state SET next_poll_at = ? WHERE name = ?")
+            .bind(next_poll_at)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed poll; returns the consecutive failures so far.
+    pub async fn feed_failed(
+        &self,
+        name: &str,
+        error: &str,
+        at: &str,
+        next_poll_at: &str,
+    ) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "UPDATE feed_state SET last_polled_at = ?, last_status = 'error', last_error = ?, last_error_at = ?, \
+             consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE name = ? \
+             RETURNING consecutive_failures",
+        )
+        .bind(at)
+        .bind(error)
+        .bind(at)
+        .bind(next_poll_at)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}

@@ -58,6 +58,62 @@ async fn index_pending(state: &AppState) -> anyhow::Result<i64> {
     state.store.count_changed_after(watermark).await
 }
 
+/// `GET /api/v1/feeds` (viewer+): every configured feed with its health.
+pub(super) async fn feeds(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_read()?;
+    let states = state.store.feed_states().await?;
+    let feeds: Vec<Value> = state
+        .settings
+        .feeds
+        .iter()
+        .map(|f| {
+            let s = states.iter().find(|s| s.name == f.name);
+            json!({
+                "name": f.name, "url": f.url, "kind": f.kind.code(), "region": f.region,
+                "every_secs": f.every_secs, "health": s,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "feeds": feeds })))
+}
+
+/// Prometheus lines for the feeds: last success time, consecutive failures, items added.
+fn feed_metrics(states: &[crate::store::FeedState]) -> String {
+    let mut s = String::from(
+        "# HELP tanggap_feed_last_success_timestamp_seconds Last good poll of a feed (0: never).\n\
+         # TYPE tanggap_feed_last_success_timestamp_seconds gauge\n",
+    );
+    let label = |n: &str| n.replace(['\\', '"', '\n'], "_");
+    for f in states {
+        let t = f
+            .last_success_at
+            .as_deref()
+            .and_then(crate::store::parse_ts)
+            .map_or(0, |t| t.timestamp());
+        s.push_str(&format!(
+            "tanggap_feed_last_success_timestamp_seconds{{feed=\"{}\"}} {t}\n",
+            label(&f.name)
+        ));
+    }
+    s.push_str("# HELP tanggap_feed_consecutive_failures Failed polls since a feed's last good one.\n# TYPE tanggap_feed_consecutive_failures gauge\n");
+    for f in states {
+        s.push_str(&format!(
+            "tanggap_feed_consecutive_failures{{feed=\"{}\"}} {}\n",
+            label(&f.name),
+            f.consecutive_failures
+        ));
+    }
+    s.push_str("# HELP tanggap_feed_items_added_total Mentions or known claims created from a feed.\n# TYPE tanggap_feed_items_added_total counter\n");
+    for f in states {
+        s.push_str(&format!(
+            "tanggap_feed_items_added_total{{feed=\"{}\"}} {}\n",
+            label(&f.name),
+            f.items_added
+        ));
+    }
+    s
+}
+
 pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
     let c = state.store.counts().await?;
     let index_pending = index_pending(&state).await?;
@@ -86,6 +142,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response
         m.ingest_duplicates.load(Ordering::Relaxed),
         m.ingest_rejected.load(Ordering::Relaxed),
     );
+    let text = text + &feed_metrics(&state.store.feed_states().await?);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 

@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mentions", post(api::post_mentions))
         .route("/api/v1/mentions/{id}", get(api::get_mention))
         .route("/api/v1/search", get(api::search))
+        .route("/api/v1/feeds", get(api::feeds))
+        .route("/feeds", get(pages::feeds))
         .route("/api/v1/review", get(review::list))
         .route("/api/v1/review/{id}", post(review::decide))
         .route("/api/v1/incidents", get(api::list_incidents))

@@ -69,13 +69,14 @@ fn user_ctx(s: &Session) -> minijinja::Value {
 }
 
 /// The page templates, compiled in.
-pub(super) const TEMPLATES: [(&str, &str); 11] = [
+pub(super) const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../templates/web/base.html")),
     ("queue.html", include_str!("../templates/web/queue.html")),
     ("incident.html", include_str!("../templates/web/incident.html")),
     ("login.html", include_str!("../templates/web/login.html")),
     ("library.html", include_str!("../templates/web/library.html")),
     ("claims.html", include_str!("../templates/web/claims.html")),
+    ("feeds.html", include_str!("../templates/web/feeds.html")),
     ("ack.html", include_str!("../templates/web/ack.html")),
     ("search.html", include_str!("../templates/web/search.html")),
     (
@@ -707,6 +708,36 @@ pub(super) async fn claims(
             is_admin => user.role == crate::domain::Role::Admin, user => user_ctx(&user),
         },
     )
+}
+
+/// `/feeds`: the configured feeds and their health.
+pub(super) async fn feeds(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+) -> AppResult<Html<String>> {
+    let states = state.store.feed_states().await?;
+    let feeds: Vec<_> = state
+        .settings
+        .feeds
+        .iter()
+        .map(|f| {
+            let s = states.iter().find(|s| s.name == f.name);
+            context! {
+                name => f.name, url => f.url, kind => f.kind.code(), region => f.region,
+                last_success => s.and_then(|s| s.last_success_at.as_deref()).map(wib),
+                status => s.and_then(|s| s.last_status.clone()),
+                failures => s.map_or(0, |s| s.consecutive_failures),
+                failing => s.is_some_and(|s| s.consecutive_failures > 0),
+                last_error => s.and_then(|s| s.last_error.clone()),
+                last_error_at => s.and_then(|s| s.last_error_at.as_deref()).map(wib),
+                items_in_feed => s.map_or(0, |s| s.items_in_feed),
+                items_added => s.map_or(0, |s| s.items_added),
+                items_skipped => s.map_or(0, |s| s.items_skipped),
+                next => s.and_then(|s| s.next_poll_at.as_deref()).map(wib),
+            }
+        })
+        .collect();
+    render("feeds.html", context! { feeds => feeds, user => user_ctx(&user) })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod clarifications;
 mod classifier;
 mod cli;
 mod escalation;
+mod feeds;
 mod helpers;
 mod intake;
 mod pipeline;
