@@ -523,3 +523,215 @@ mod tests {
         assert!(m.best("Harga cabai naik di pasar", &[0.5, 0.1], &s).is_none());
     }
 }
+
+/// A claim read from a fact-checker's ClaimReview, with who published the review.
+#[derive(Debug, Clone)]
+pub struct ReviewedClaim {
+    /// The claim, ready to validate.
+    pub input: ClaimInput,
+    /// The fact-checker (`author` / `publisher` name), when given.
+    pub publisher: Option<String>,
+    /// When the review was published (as given).
+    pub date: Option<String>,
+}
+
+/// The verdict a fact-checker's rating text means (`Salah`, `Hoaks`, `False`, `Misleading`,
+/// `Penipuan`, `Benar`, …); `None` for ratings that are no verdict (e.g. "unverifiable").
+pub fn verdict_from_rating(rating: &str) -> Option<Verdict> {
+    let r = rating.trim().to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| r.contains(w));
+    if has(&["penipuan", "scam", "fraud", "phishing"]) {
+        Some(Verdict::Penipuan)
+    } else if has(&["disinformasi", "disinformation"]) {
+        Some(Verdict::Disinformasi)
+    } else if has(&[
+        "misinformasi",
+        "misinformation",
+        "misleading",
+        "menyesatkan",
+        "missing context",
+        "konteks",
+    ]) {
+        Some(Verdict::Misinformasi)
+    } else if has(&["hoaks", "hoax", "fabricated", "fake", "palsu"]) {
+        Some(Verdict::Hoaks)
+    } else if has(&[
+        "salah",
+        "false",
+        "keliru",
+        "pants on fire",
+        "incorrect",
+        "tidak benar",
+    ]) {
+        Some(Verdict::Salah)
+    } else if has(&["benar", "true", "fakta", "correct", "accurate"]) {
+        Some(Verdict::Fakta)
+    } else {
+        None
+    }
+}
+
+/// Every claim in a JSON document of fact-check reviews: schema.org `ClaimReview` objects
+/// (alone, in arrays or in an `@graph`, as embedded in article pages as JSON-LD) and the export
+/// format of fact-check search tools (`{"claims": [{"text", "claimReview": [{"publisher",
+/// "url", "title", "textualRating", "reviewDate"}]}]}`). Reviews without a usable verdict are
+/// left out; the caller validates the rest.
+pub fn claim_reviews(doc: &serde_json::Value) -> Vec<ReviewedClaim> {
+    let mut out = Vec::new();
+    collect_reviews(doc, &mut out, 0);
+    out
+}
+
+fn collect_reviews(v: &serde_json::Value, out: &mut Vec<ReviewedClaim>, depth: usize) {
+    use serde_json::Value;
+    if depth > 8 {
+        return;
+    }
+    let str_of = |v: Option<&Value>| -> Option<String> {
+        match v? {
+            Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            Value::Object(o) => o
+                .get("name")
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            Value::Array(a) => a.iter().find_map(|x| x.as_str().map(str::to_string)),
+            _ => None,
+        }
+    };
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| collect_reviews(i, out, depth + 1)),
+        Value::Object(o) => {
+            let is_review = o
+                .get("@type")
+                .map(|t| match t {
+                    Value::String(s) => s == "ClaimReview",
+                    Value::Array(a) => a.iter().any(|x| x == "ClaimReview"),
+                    _ => false,
+                })
+                .unwrap_or(false);
+            if is_review {
+                let rating = o.get("reviewRating");
+                let rating_text =
+                    rating.and_then(|r| str_of(r.get("alternateName")).or_else(|| str_of(r.get("name"))));
+                let verdict = rating_text.as_deref().and_then(verdict_from_rating);
+                let claim = str_of(o.get("claimReviewed"));
+                if let (Some(claim), Some(verdict)) = (claim, verdict) {
+                    let summary = str_of(o.get("description"))
+                        .or_else(|| str_of(o.get("headline")))
+                        .or_else(|| str_of(o.get("name")))
+                        .unwrap_or_else(|| format!("{}: {claim}", rating_text.clone().unwrap_or_default()));
+                    out.push(ReviewedClaim {
+                        input: ClaimInput {
+                            claim: Some(claim),
+                            verdict: Some(verdict.code().to_string()),
+                            summary: Some(summary),
+                            url: str_of(o.get("url")),
+                            incident_id: None,
+                        },
+                        publisher: str_of(o.get("author")).or_else(|| str_of(o.get("publisher"))),
+                        date: str_of(o.get("datePublished")),
+                    });
+                }
+                return;
+            }
+            if let Some(claims) = o.get("claims").and_then(Value::as_array) {
+                // The fact-check search tools' export.
+                for c in claims {
+                    let Some(text) = str_of(c.get("text")) else {
+                        continue;
+                    };
+                    for r in c
+                        .get("claimReview")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let rating = str_of(r.get("textualRating"));
+                        let Some(verdict) = rating.as_deref().and_then(verdict_from_rating) else {
+                            continue;
+                        };
+                        out.push(ReviewedClaim {
+                            input: ClaimInput {
+                                claim: Some(text.clone()),
+                                verdict: Some(verdict.code().to_string()),
+                                summary: Some(str_of(r.get("title")).unwrap_or_else(|| {
+                                    format!("{}: {text}", rating.clone().unwrap_or_default())
+                                })),
+                                url: str_of(r.get("url")),
+                                incident_id: None,
+                            },
+                            publisher: str_of(r.get("publisher")),
+                            date: str_of(r.get("reviewDate")),
+                        });
+                        break;
+                    }
+                }
+                return;
+            }
+            if let Some(graph) = o.get("@graph") {
+                collect_reviews(graph, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The JSON-LD blocks (`<script type="application/ld+json">…</script>`) of an HTML text.
+pub fn json_ld_blocks(html: &str) -> Vec<serde_json::Value> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("application/ld+json") {
+        let start = from + at;
+        let Some(open_end) = lower[start..].find('>').map(|i| start + i + 1) else {
+            break;
+        };
+        let Some(close) = lower[open_end..].find("</script>").map(|i| open_end + i) else {
+            break;
+        };
+        if let Ok(v) = serde_json::from_str(html[open_end..close].trim()) {
+            out.push(v);
+        }
+        from = close;
+    }
+    out
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    #[test]
+    fn claim_review_json_ld_and_the_search_tools_export_become_claims() {
+        let page = r#"<html><head><script type="application/ld+json">
+            {"@context":"https://schema.org","@graph":[{"@type":"WebPage"},{"@type":"ClaimReview",
+             "claimReviewed":"Video tsunami di pantai Kalianda pada November 2026",
+             "url":"https://cekfakta.test/1","author":{"@type":"Organization","name":"Cek Fakta"},
+             "datePublished":"2026-11-20","reviewRating":{"@type":"Rating","alternateName":"Salah"},
+             "description":"Video itu rekaman tahun 2004."}]}
+            </script></head><body>…</body></html>"#;
+        let blocks = json_ld_blocks(page);
+        assert_eq!(blocks.len(), 1);
+        let found = claim_reviews(&blocks[0]);
+        assert_eq!(found.len(), 1);
+        let c = NewClaim::try_from(found[0].input.clone()).unwrap();
+        assert_eq!(c.verdict, Verdict::Salah);
+        assert_eq!(c.summary, "Video itu rekaman tahun 2004.");
+        assert_eq!(found[0].publisher.as_deref(), Some("Cek Fakta"));
+
+        let export = serde_json::json!({"claims": [
+            {"text": "Pendaftaran bansos lewat tautan bit.ly atas nama Kemensos", "claimReview": [
+                {"publisher": {"name": "Turn Back Hoax"}, "url": "https://tbh.test/2",
+                 "title": "[PENIPUAN] Pendaftaran bansos", "textualRating": "Penipuan", "reviewDate": "2026-10-01"}]},
+            {"text": "Klaim tanpa vonis yang jelas", "claimReview": [{"textualRating": "Perlu konteks lebih"}]}
+        ]});
+        let found = claim_reviews(&export);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].input.verdict.as_deref(), Some("penipuan"));
+        assert_eq!(found[1].input.verdict.as_deref(), Some("misinformasi"));
+        assert_eq!(verdict_from_rating("Unverifiable"), None);
+        assert_eq!(verdict_from_rating("False"), Some(Verdict::Salah));
+        assert_eq!(verdict_from_rating("Hoaks"), Some(Verdict::Hoaks));
+    }
+}

@@ -598,6 +598,43 @@ async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()>
         ClaimsAction::Import { file } => {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            // A whole JSON document is a fact-checkers' export or ClaimReview JSON-LD.
+            let whole: Option<serde_json::Value> = (text.lines().filter(|l| !l.trim().is_empty()).count()
+                > 1
+                || text.trim_start().starts_with('['))
+            .then(|| serde_json::from_str(&text).ok())
+            .flatten()
+            .or_else(|| {
+                serde_json::from_str::<serde_json::Value>(&text).ok().filter(|v| {
+                    v.get("claims").is_some() || v.get("@type").is_some() || v.get("@graph").is_some()
+                })
+            });
+            if let Some(doc) = whole {
+                let reviews = crate::claims::claim_reviews(&doc);
+                let (mut added, mut known, mut bad) = (0usize, 0usize, 0usize);
+                for (n, r) in reviews.iter().enumerate() {
+                    match crate::claims::NewClaim::try_from(r.input.clone()) {
+                        Ok(c) => match store.insert_claim(&c, "import", &ts(chrono::Utc::now())).await? {
+                            Some(_) => added += 1,
+                            None => known += 1,
+                        },
+                        Err(e) => {
+                            bad += 1;
+                            eprintln!("{}: review {}: {e}", file.display(), n + 1);
+                        }
+                    }
+                }
+                println!(
+                    "imported {added} claims from {} fact-check reviews, {known} already registered, {bad} rejected",
+                    reviews.len()
+                );
+                anyhow::ensure!(
+                    !reviews.is_empty(),
+                    "{}: no ClaimReview with a verdict found",
+                    file.display()
+                );
+                return Ok(());
+            }
             let lines: Vec<&str> = text.lines().collect();
             let (mut added, mut known, mut bad) = (0usize, 0usize, 0usize);
             let started = Instant::now();

@@ -162,6 +162,8 @@ pub struct Item {
     pub published: Option<DateTime<Utc>>,
     /// First author's name.
     pub author: Option<String>,
+    /// JSON-LD blocks embedded in the item's HTML (a ClaimReview, for fact-checkers).
+    pub json_ld: Vec<serde_json::Value>,
 }
 
 /// Parses RSS 2.0, Atom or JSON Feed (feed-rs; XML entities are never expanded, so an
@@ -179,12 +181,13 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, FeedError> {
                 .first()
                 .map(|l| l.href.trim().to_string())
                 .filter(|l| !l.is_empty());
-            let summary = e
+            let html = e
                 .summary
                 .map(|t| t.content)
                 .or_else(|| e.content.and_then(|c| c.body))
-                .map(|h| plain_text(&h))
                 .unwrap_or_default();
+            let json_ld = crate::claims::json_ld_blocks(&html);
+            let summary = plain_text(&strip_scripts(&html));
             Item {
                 id: if e.id.trim().is_empty() {
                     link.clone().unwrap_or_default()
@@ -200,9 +203,27 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, FeedError> {
                     .first()
                     .map(|a| a.name.trim().to_string())
                     .filter(|a| !a.is_empty()),
+                json_ld,
             }
         })
         .collect())
+}
+
+/// HTML without its `<script>…</script>` blocks (their code or JSON-LD is not text).
+fn strip_scripts(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("<script") {
+        let start = from + at;
+        out.push_str(&html[from..start]);
+        match lower[start..].find("</script>") {
+            Some(end) => from = start + end + "</script>".len(),
+            None => return out,
+        }
+    }
+    out.push_str(&html[from..]);
+    out
 }
 
 /// Text without HTML tags, with the common entities decoded and whitespace collapsed.
@@ -310,6 +331,35 @@ pub async fn apply_debunks(store: &Store, feed: &FeedConfig, items: &[Item]) -> 
     let at = ts(Utc::now());
     let mut applied = Applied::default();
     for item in items {
+        // A ClaimReview embedded in the item says it best; else the verdict tag of the title.
+        let reviewed: Vec<crate::claims::ReviewedClaim> = item
+            .json_ld
+            .iter()
+            .flat_map(crate::claims::claim_reviews)
+            .collect();
+        if !reviewed.is_empty() {
+            for r in reviewed {
+                let mut input = r.input;
+                input.url = input.url.or_else(|| item.link.clone());
+                input.summary = input.summary.map(|s| {
+                    let by = r.publisher.as_deref().unwrap_or(&feed.name);
+                    s.chars().take(3900).collect::<String>() + &format!(" (Sumber: {by})")
+                });
+                match NewClaim::try_from(input) {
+                    Ok(c) => {
+                        if store
+                            .insert_claim(&c, &format!("feed:{}", feed.name), &at)
+                            .await?
+                            .is_some()
+                        {
+                            applied.added += 1;
+                        }
+                    }
+                    Err(_) => applied.skipped += 1,
+                }
+            }
+            continue;
+        }
         let Some((verdict, claim)) = verdict_tag(&item.title) else {
             applied.skipped += 1;
             continue;
@@ -536,6 +586,12 @@ mod tests {
             "Faktanya, BMKG tidak pernah mengeluarkan \"peringatan\" & info itu."
         );
         assert_eq!(plain_text("a<script>x</script>b"), "a x b");
+        assert_eq!(
+            plain_text(&strip_scripts(
+                "a<script type=\"application/ld+json\">{}</script>b"
+            )),
+            "ab"
+        );
     }
 
     #[test]

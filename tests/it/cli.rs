@@ -195,6 +195,45 @@ fn users_are_added_listed_and_disabled() {
 }
 
 #[test]
+fn claims_import_reads_fact_checkers_claim_review_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("factchecks.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"claims": [
+            {"text": "Air rebusan daun sirsak menyembuhkan kanker dalam dua minggu", "claimReview": [
+                {"publisher": {"name": "Cek Fakta"}, "url": "https://cekfakta.test/sirsak",
+                 "title": "[HOAKS] Rebusan daun sirsak sembuhkan kanker", "textualRating": "Hoaks"}]},
+            {"text": "Pemerintah membagikan kuota internet gratis 100 GB lewat tautan", "claimReview": [
+                {"url": "https://cekfakta.test/kuota", "textualRating": "False"}]},
+            {"text": "Klaim yang belum bisa diperiksa kebenarannya", "claimReview": [{"textualRating": "Unverifiable"}]}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let run = || {
+        let out = tanggap(dir.path())
+            .args(["claims", "import"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let first = run();
+    assert!(
+        first.contains("imported 2 claims from 2 fact-check reviews"),
+        "{first}"
+    );
+    assert!(run().contains("imported 0 claims from 2 fact-check reviews, 2 already registered"));
+    let out = tanggap(dir.path())
+        .args(["claims", "list", "--q", "sirsak"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hoaks"));
+}
+
+#[test]
 fn claims_import_reports_added_known_and_rejected_lines() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("claims.jsonl");

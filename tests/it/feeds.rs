@@ -94,6 +94,16 @@ async fn debunks() -> impl IntoResponse {
             "Kemensos tidak memungut pendaftaran lewat tautan.",
         ),
         rss_item("d-4", "Kegiatan literasi digital di Metro", "Bukan cek fakta."),
+        // No tag in the title, but the article's ClaimReview JSON-LD carries the verdict.
+        rss_item(
+            "d-5",
+            "Cek fakta: foto jembatan putus di Way Kanan",
+            "<![CDATA[<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\",\
+             \"@type\":\"ClaimReview\",\"claimReviewed\":\"Foto jembatan Way Kanan putus diterjang banjir pekan ini\",\
+             \"url\":\"https://cekfakta.test/jembatan\",\"author\":{\"name\":\"Cek Fakta Lampung\"},\
+             \"reviewRating\":{\"alternateName\":\"Misleading\"},\"description\":\"Foto itu diambil tahun 2019.\"}</script>\
+             <p>Foto lama.</p>]]>",
+        ),
     ])
 }
 
@@ -231,7 +241,7 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
         added(all, "berita-lampung") == 2
             && added(all, "kanal-atom") == 1
             && added(all, "warga-json") == 1
-            && added(all, "cekfakta") == 3
+            && added(all, "cekfakta") == 4
             && ["rusak", "halaman-html", "raksasa", "putar", "hilang"]
                 .iter()
                 .all(|n| failures(all, n) >= 1)
@@ -330,7 +340,20 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
     let (_, claims) = app.get("/api/v1/known-claims?limit=50").await;
     let claims = claims["claims"].as_array().unwrap().clone();
     let from_feed: Vec<&Value> = claims.iter().filter(|c| c["origin"] == "feed:cekfakta").collect();
-    assert_eq!(from_feed.len(), 3, "{claims:#?}");
+    assert_eq!(from_feed.len(), 4, "{claims:#?}");
+    let bridge = from_feed
+        .iter()
+        .find(|c| c["url"] == "https://cekfakta.test/jembatan")
+        .expect("the ClaimReview item");
+    assert_eq!(bridge["verdict"], "misinformasi");
+    assert_eq!(
+        bridge["claim"],
+        "Foto jembatan Way Kanan putus diterjang banjir pekan ini"
+    );
+    assert!(
+        bridge["summary"].as_str().unwrap().contains("Cek Fakta Lampung"),
+        "{bridge}"
+    );
     let tsunami = from_feed
         .iter()
         .find(|c| c["claim"] == "Video tsunami di pantai Kalianda pada November 2026")
@@ -355,7 +378,7 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
         .await
         .unwrap();
     assert!(
-        metrics.contains("tanggap_feed_items_added_total{feed=\"cekfakta\"} 3"),
+        metrics.contains("tanggap_feed_items_added_total{feed=\"cekfakta\"} 4"),
         "{metrics}"
     );
     assert!(
