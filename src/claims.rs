@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED};
+use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 use crate::clarifications::Verdict;
@@ -229,6 +229,10 @@ pub struct Entry {
 /// Known claims in memory: embeddings plus a small BM25 index (tantivy, in RAM).
 pub struct Matcher {
     entries: Vec<Entry>,
+    /// The claims' embeddings side by side (row `i` is claim `i`), scanned in one pass.
+    matrix: Vec<f32>,
+    /// Width of a row (0 when empty).
+    dim: usize,
     lexical: Option<Lexical>,
     /// What the registry looked like when this was built (see `Store::claims_version`).
     pub version: String,
@@ -238,7 +242,8 @@ struct Lexical {
     index: Index,
     reader: IndexReader,
     text: tantivy::schema::Field,
-    slot: tantivy::schema::Field,
+    /// Name of the fast field holding each document's position in `entries`.
+    slot_name: &'static str,
     /// Each claim's BM25 score against itself, to scale scores into [0, 1].
     own: Vec<f32>,
 }
@@ -257,6 +262,8 @@ impl Matcher {
     pub fn empty() -> Matcher {
         Matcher {
             entries: Vec::new(),
+            matrix: Vec::new(),
+            dim: 0,
             lexical: None,
             version: String::new(),
         }
@@ -276,17 +283,26 @@ impl Matcher {
     pub fn build(entries: Vec<Entry>, version: String) -> anyhow::Result<Matcher> {
         if entries.is_empty() {
             return Ok(Matcher {
-                entries,
-                lexical: None,
                 version,
+                ..Matcher::empty()
             });
+        }
+        let dim = entries[0].embedding.len();
+        let mut matrix = Vec::with_capacity(entries.len() * dim);
+        for e in &entries {
+            // A claim embedded by another model (another width) never matches by cosine.
+            if e.embedding.len() == dim {
+                matrix.extend_from_slice(&e.embedding);
+            } else {
+                matrix.extend(std::iter::repeat_n(0.0, dim));
+            }
         }
         let mut schema = Schema::builder();
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(crate::analyzer::STEMMED)
             .set_index_option(IndexRecordOption::WithFreqs);
         let text = schema.add_text_field("text", TextOptions::default().set_indexing_options(indexing));
-        let slot = schema.add_u64_field("slot", STORED);
+        let slot = schema.add_u64_field("slot", tantivy::schema::FAST);
         let index = Index::create_in_ram(schema.build());
         crate::analyzer::register(&index);
         let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
@@ -302,7 +318,7 @@ impl Matcher {
             index,
             reader,
             text,
-            slot,
+            slot_name: "slot",
             own: vec![1.0; entries.len()],
         };
         let own: Vec<f32> = entries
@@ -319,6 +335,8 @@ impl Matcher {
         lexical.own = own;
         Ok(Matcher {
             entries,
+            matrix,
+            dim,
             lexical: Some(lexical),
             version,
         })
@@ -337,12 +355,19 @@ impl Matcher {
                 }
             }
         }
-        let (i, cosine, lex, sim) = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let cos = crate::incidents::cosine(&e.embedding, embedding).clamp(0.0, 1.0);
+        let same_width = embedding.len() == self.dim && self.dim > 0;
+        let (i, cosine, lex, sim) = (0..self.entries.len())
+            .map(|i| {
+                let cos = if same_width {
+                    let row = &self.matrix[i * self.dim..(i + 1) * self.dim];
+                    row.iter()
+                        .zip(embedding)
+                        .map(|(a, b)| a * b)
+                        .sum::<f32>()
+                        .clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 (i, cos, lexical[i], (cos + lexical[i]) / 2.0)
             })
             .max_by(|a, b| a.3.total_cmp(&b.3))?;
@@ -400,9 +425,19 @@ impl Lexical {
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(50))?;
         let mut out = Vec::with_capacity(top.len());
+        // The slot is a fast field: reading it costs no stored-document decompression.
+        let mut columns = std::collections::HashMap::new();
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(slot) = doc.get_first(self.slot).and_then(|v| v.as_u64()) {
+            let column = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64(self.slot_name)?,
+                ),
+            };
+            if let Some(slot) = column.first(addr.doc_id) {
                 out.push((slot as usize, score));
             }
         }

@@ -144,6 +144,16 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// Benchmark known-claim matching: matcher build time, per-mention latency and pipeline
+    /// mentions/s with 0, 1,000 and 10,000 registered claims.
+    BenchClaims {
+        /// Registry sizes, comma-separated.
+        #[arg(long, default_value = "0,1000,10000", value_delimiter = ',')]
+        sizes: Vec<usize>,
+        /// Mentions per size.
+        #[arg(long, default_value_t = 512)]
+        texts: usize,
+    },
     /// Benchmark search: our tantivy index against SQLite FTS5 on generated mentions.
     BenchSearch {
         /// Corpus sizes, comma-separated.
@@ -365,6 +375,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                 rounds,
             };
             crate::bench::run(settings, opts).await
+        }
+        Command::BenchClaims { sizes, texts } => {
+            crate::bench::claims::run(
+                settings,
+                crate::bench::claims::ClaimsBenchOptions { sizes, texts },
+            )
+            .await
         }
         Command::BenchSearch {
             sizes,

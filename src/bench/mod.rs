@@ -3,6 +3,7 @@
 //! texts and on a stream where chain messages repeat. Prints Markdown tables. The search
 //! benchmark is in [`search`].
 
+pub mod claims;
 pub mod search;
 
 use std::sync::Arc;
@@ -380,8 +381,27 @@ async fn encoder_rate(encoder: &Encoder, texts: &[String], per_call: usize) -> a
 }
 
 async fn pipeline_rate(settings: &Settings, classifier: Classifier, texts: &[String]) -> anyhow::Result<f64> {
+    pipeline_rate_with_claims(settings, classifier, texts, &[]).await
+}
+
+/// Mentions/s through store → classify → known-claim matching → incidents, with `claims`
+/// (and their embeddings) registered first; the matcher is built before the clock starts.
+async fn pipeline_rate_with_claims(
+    settings: &Settings,
+    classifier: Classifier,
+    texts: &[String],
+    claims: &[(crate::claims::NewClaim, Vec<f32>)],
+) -> anyhow::Result<f64> {
     let dir = tempfile_dir()?;
     let store = Store::open(&format!("sqlite://{}", dir.join("bench.db").display())).await?;
+    let at = crate::store::ts(chrono::Utc::now());
+    for (c, v) in claims {
+        if let Some(id) = store.insert_claim(c, "bench", &at).await? {
+            store
+                .set_claim_embedding(&id, &crate::incidents::embedding_bytes(v))
+                .await?;
+        }
+    }
     let raws: Vec<String> = texts
         .iter()
         .enumerate()
@@ -410,6 +430,7 @@ async fn pipeline_rate(settings: &Settings, classifier: Classifier, texts: &[Str
         index_notify: Arc::new(Notify::new()),
         claims: Default::default(),
     };
+    worker.refresh_claims().await?;
     let started = Instant::now();
     store.insert_mentions(&mentions).await?;
     let done = worker.drain().await?;
