@@ -256,6 +256,16 @@ pub async fn place(
             .context("the twin incident is closed")?;
         return join(tx, settings, mail, m, c, &open, now).await.map(Some);
     }
+    // A mention linked to a known claim without an incident opens the claim's incident: it
+    // carries the fact-checker's verdict from the start, and the next wave joins it.
+    if let Some(k) = c
+        .explanation
+        .known_claim
+        .as_ref()
+        .filter(|k| k.action == crate::claims::MatchAction::AutoLink && k.incident_id.is_none())
+    {
+        tx.adopt_claim(&id, &k.id, &k.verdict).await?;
+    }
     let detail = serde_json::json!({
         "mention_id": m.id, "labels": c.labels, "severity": sev, "team": team_id,
         "playbook": playbook.map(|p| format!("{}@{}", p.id, p.version)),

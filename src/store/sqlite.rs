@@ -593,6 +593,28 @@ impl StoreTx {
         Ok(Some(review))
     }
 
+    /// An incident opened by a mention auto-linked to a known claim that had no incident yet:
+    /// the incident takes the claim's verdict, and the claim points at the incident (so the
+    /// next wave joins it).
+    pub async fn adopt_claim(
+        &mut self,
+        incident_id: &str,
+        claim_id: &str,
+        verdict: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE known_claims SET incident_id = ? WHERE id = ? AND incident_id IS NULL")
+            .bind(incident_id)
+            .bind(claim_id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("UPDATE incidents SET verdict = ? WHERE id = ? AND verdict IS NULL")
+            .bind(verdict)
+            .bind(incident_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Inserts an incident (counting `mention_count` mentions). Returns `false`, inserting nothing, when an
     /// open incident of the same cluster already exists (a concurrent writer opened it first).
     pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<bool> {
@@ -1317,10 +1339,31 @@ impl Store {
         .await?)
     }
 
-    /// Changes whenever a claim is added.
+    /// The known claims an incident's mentions matched (suggested or linked) or that belong to
+    /// it, the most matched first: the fact-checks a responder can cite.
+    pub async fn claims_of_incident(
+        &self,
+        incident_id: &str,
+    ) -> anyhow::Result<Vec<crate::claims::KnownClaim>> {
+        Ok(sqlx::query_as(
+            "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
+             (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id AND m.incident_id = ?) AS matches \
+             FROM known_claims k WHERE k.incident_id = ? \
+             OR k.id IN (SELECT known_claim_id FROM mentions WHERE incident_id = ? AND known_claim_id IS NOT NULL) \
+             ORDER BY matches DESC, k.created_at DESC LIMIT 10",
+        )
+        .bind(incident_id)
+        .bind(incident_id)
+        .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Changes whenever a claim is added or gets its incident.
     pub async fn claims_version(&self) -> anyhow::Result<String> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) FROM known_claims",
+            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) \
+             || ':' || COUNT(incident_id) FROM known_claims",
         )
         .fetch_one(&self.pool)
         .await?)

@@ -594,6 +594,18 @@ pub(super) async fn get_incident(
     let playbook = i.playbook_id.as_deref().and_then(|p| state.playbooks.get(p));
     let mut body = incident_json(&i);
     body["clarification_effect"] = clarification_effect(&state, &i).await?;
+    body["verdict"] = json!(i.verdict);
+    // The fact-checks the incident's mentions matched, to cite as {{sumber}} / {{tautan}}.
+    body["fact_checks"] = json!(state
+        .store
+        .claims_of_incident(&id)
+        .await?
+        .iter()
+        .map(|k| json!({
+            "id": k.id, "claim": k.claim, "verdict": k.verdict, "summary": k.summary, "url": k.url,
+            "source": super::clarify::fact_check_source(k), "matched_mentions": k.matches,
+        }))
+        .collect::<Vec<_>>());
     body["mentions"] = json!(mentions.iter().map(mention_json).collect::<Vec<_>>());
     body["playbook"] = match playbook {
         Some(p) => json!({

@@ -139,6 +139,17 @@ pub(super) async fn create_draft(
     values.insert("klaim".into(), claim);
     values.insert("tanggal".into(), cl::tanggal(now));
     values.insert("instansi".into(), state.settings.organisation.name.clone());
+    // The fact-check the incident's mentions matched: its link and publisher, ready to cite.
+    if let Some(k) = state
+        .store
+        .claims_of_incident(&incident.id)
+        .await?
+        .into_iter()
+        .find(|k| k.url.is_some())
+    {
+        values.insert("tautan".into(), k.url.clone().unwrap_or_default());
+        values.insert("sumber".into(), fact_check_source(&k));
+    }
     values.extend(cl::clean_values(req.variables));
     let (title, body) = cl::render(template, &values);
     let at = ts(now);
@@ -683,4 +694,12 @@ pub(super) async fn get_playbook(
     caller.require_read()?;
     let p = state.playbooks.get(&id).ok_or(AppError::NotFound("playbook"))?;
     Ok(Json(serde_json::to_value(p).map_err(anyhow::Error::from)?))
+}
+
+/// Who published a known claim's debunk: the feed it came from, else the office itself.
+pub(crate) fn fact_check_source(k: &crate::claims::KnownClaim) -> String {
+    match k.origin.strip_prefix("feed:") {
+        Some(feed) => feed.to_string(),
+        None => "hasil klarifikasi".to_string(),
+    }
 }

@@ -169,3 +169,66 @@ async fn mentions_of_a_known_claim_are_linked_suggested_or_left_alone() {
     assert_eq!(one["matched_mentions"], 2, "{one}");
     app.stop().await;
 }
+
+/// A mention linked to a registered fact-check with no incident yet opens one that carries the
+/// fact-checker's verdict; the claim then points at it; a draft cites its link and source.
+#[tokio::test]
+async fn a_linked_fact_check_opens_an_incident_with_its_verdict_and_link() {
+    require_model();
+    let app = spawn_app(Options::default()).await;
+    let admin = app.admin_token.clone();
+    let claim = "Pendaftaran bansos Rp 600 ribu dari Kemensos lewat tautan bit.ly wajib mengisi NIK \
+                 dan nomor rekening sebelum hari Jumat";
+    let url = "https://cekfakta.example.org/bansos-600-ribu";
+    let (status, created) = app
+        .call(
+            "POST",
+            "/api/v1/known-claims",
+            &admin,
+            Some(json!({"claim": claim, "verdict": "penipuan", "url": url,
+                         "summary": "Kemensos tidak membuka pendaftaran bansos lewat tautan."})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let claim_id = created["id"].as_str().unwrap().to_string();
+    let m = post(
+        &app,
+        "fc-1",
+        "Info grup RT: pendaftaran bansos Rp 600 ribu dari Kemensos lewat tautan bit.ly wajib mengisi \
+         NIK dan nomor rekening sebelum hari Jumat, buruan ya ibu-ibu",
+    )
+    .await;
+    assert_eq!(m["explanation"]["known_claim"]["action"], "auto_link", "{m}");
+    let incident = m["incident_id"].as_str().expect("an incident opened").to_string();
+    let (_, inc) = app.get(&format!("/api/v1/incidents/{incident}")).await;
+    assert_eq!(inc["verdict"], "penipuan", "{inc}");
+    assert_eq!(inc["fact_checks"][0]["id"], claim_id.as_str(), "{inc}");
+    assert_eq!(inc["fact_checks"][0]["url"], url);
+    let (_, k) = app.get(&format!("/api/v1/known-claims/{claim_id}")).await;
+    assert_eq!(
+        k["incident_id"],
+        incident.as_str(),
+        "the claim points at its incident: {k}"
+    );
+
+    let channel = inc["playbook"]["templates"][0]["channel"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lang = inc["playbook"]["templates"][0]["lang"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, draft) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{incident}/clarifications"),
+            &admin,
+            Some(json!({"channel": channel, "lang": lang, "verdict": "penipuan"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["variables"]["tautan"], url, "{draft}");
+    assert_eq!(draft["variables"]["sumber"], "hasil klarifikasi", "{draft}");
+    app.stop().await;
+}
