@@ -191,6 +191,10 @@ pub struct ClaimMatch {
     pub lexical: f32,
     /// Suggest or auto-link.
     pub action: MatchAction,
+    /// Why: the words (stemmed; numbers, handles and links whole) the text shares with the
+    /// claim, rarest among the registered claims first.
+    #[serde(default)]
+    pub shared_terms: Vec<String>,
 }
 
 impl ClaimMatch {
@@ -374,6 +378,11 @@ impl Matcher {
         let words = text.split_whitespace().count();
         let action = decide(sim, words, s)?;
         let c = &self.entries[i].claim;
+        let shared_terms = self
+            .lexical
+            .as_ref()
+            .and_then(|lx| lx.shared_terms(text, &c.claim).ok())
+            .unwrap_or_default();
         Some(ClaimMatch {
             id: c.id.clone(),
             claim: c.claim.clone(),
@@ -385,6 +394,7 @@ impl Matcher {
             cosine: round(cosine),
             lexical: round(lex),
             action,
+            shared_terms,
         })
     }
 }
@@ -394,8 +404,8 @@ fn round(x: f32) -> f32 {
 }
 
 impl Lexical {
-    /// BM25 score of every claim sharing a term with `text`: (slot, score).
-    fn scores(&self, text: &str) -> anyhow::Result<Vec<(usize, f32)>> {
+    /// The analysed terms of a text, each once, in order (at most [`MAX_TERMS`]).
+    fn terms(&self, text: &str) -> anyhow::Result<Vec<String>> {
         let mut terms: Vec<String> = Vec::new();
         let mut analyzer = self.index.tokenizer_for_field(self.text)?;
         let mut stream = analyzer.token_stream(text);
@@ -408,6 +418,27 @@ impl Lexical {
                 break;
             }
         }
+        Ok(terms)
+    }
+
+    /// Terms `text` shares with `claim`, rarest among the registered claims first (at most 8).
+    fn shared_terms(&self, text: &str, claim: &str) -> anyhow::Result<Vec<String>> {
+        let mine = self.terms(text)?;
+        let searcher = self.reader.searcher();
+        let mut shared: Vec<(u64, String)> = Vec::new();
+        for t in self.terms(claim)? {
+            if mine.contains(&t) {
+                let df = searcher.doc_freq(&Term::from_field_text(self.text, &t))?;
+                shared.push((df, t));
+            }
+        }
+        shared.sort();
+        Ok(shared.into_iter().take(8).map(|(_, t)| t).collect())
+    }
+
+    /// BM25 score of every claim sharing a term with `text`: (slot, score).
+    fn scores(&self, text: &str) -> anyhow::Result<Vec<(usize, f32)>> {
+        let terms = self.terms(text)?;
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -769,4 +800,94 @@ mod review_tests {
         assert_eq!(verdict_from_rating("False"), Some(Verdict::Salah));
         assert_eq!(verdict_from_rating("Hoaks"), Some(Verdict::Hoaks));
     }
+}
+
+/// A labelled pair for judging matching: a registered claim and a post that spreads the same
+/// claim (`same`) or a different one sharing its words.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClaimPair {
+    /// The registered claim.
+    pub claim: String,
+    /// The post.
+    pub post: String,
+    /// Whether the post spreads that claim.
+    pub same: bool,
+}
+
+/// Precision and recall of one kind of match on labelled pairs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PairScores {
+    /// Pairs matched to their claim that spread it.
+    pub tp: usize,
+    /// Pairs matched to their claim that do not spread it.
+    pub fp: usize,
+    /// Pairs spreading the claim not matched to it.
+    pub fn_: usize,
+}
+
+impl PairScores {
+    /// Precision (1 when nothing was matched).
+    pub fn precision(&self) -> f32 {
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f32 / (self.tp + self.fp) as f32
+        }
+    }
+
+    /// Recall.
+    pub fn recall(&self) -> f32 {
+        self.tp as f32 / (self.tp + self.fn_).max(1) as f32
+    }
+}
+
+/// Matching quality on labelled pairs: every distinct claim is registered in one matcher (so
+/// claims compete, as in the service); a post counts as matched to its pair's claim when that
+/// claim is its best match at the *suggest* level (suggest or auto-link) or at *auto-link*.
+/// `vectors` maps each claim and post text to its embedding.
+pub fn pair_quality(
+    pairs: &[ClaimPair],
+    vectors: &std::collections::HashMap<String, Vec<f32>>,
+    s: &ClaimSettings,
+) -> anyhow::Result<(PairScores, PairScores)> {
+    let mut claims: Vec<&str> = pairs.iter().map(|p| p.claim.as_str()).collect();
+    claims.sort_unstable();
+    claims.dedup();
+    let entries = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Entry {
+            claim: KnownClaim {
+                id: format!("kc_pair{i}"),
+                claim: c.to_string(),
+                verdict: "hoaks".into(),
+                summary: "-".into(),
+                url: None,
+                incident_id: None,
+                origin: "pairs".into(),
+                created_at: String::new(),
+                matches: 0,
+            },
+            embedding: vectors.get(*c).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let matcher = Matcher::build(entries, "pairs".into())?;
+    let (mut suggest, mut link) = (PairScores::default(), PairScores::default());
+    for p in pairs {
+        let hit = matcher
+            .best(&p.post, vectors.get(&p.post).map_or(&[][..], Vec::as_slice), s)
+            .filter(|m| m.claim == p.claim);
+        let count = |scores: &mut PairScores, matched: bool| match (matched, p.same) {
+            (true, true) => scores.tp += 1,
+            (true, false) => scores.fp += 1,
+            (false, true) => scores.fn_ += 1,
+            (false, false) => {}
+        };
+        count(&mut suggest, hit.is_some());
+        count(
+            &mut link,
+            hit.as_ref().is_some_and(|m| m.action == MatchAction::AutoLink),
+        );
+    }
+    Ok((suggest, link))
 }

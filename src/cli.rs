@@ -225,6 +225,12 @@ enum ClaimsAction {
         /// The file.
         file: PathBuf,
     },
+    /// Matching quality on labelled pairs (JSONL `{"claim", "post", "same"}`): precision and
+    /// recall of suggestions and of auto-links with the configured thresholds.
+    Eval {
+        /// The pairs file (e.g. tests/data/claim_pairs.jsonl).
+        file: PathBuf,
+    },
     /// List registered claims, newest first.
     List {
         /// Only claims whose text or summary contains this.
@@ -698,6 +704,59 @@ async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()>
                 "no line of {} was a valid claim",
                 file.display()
             );
+        }
+        ClaimsAction::Eval { file } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let mut pairs = Vec::new();
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                pairs.push(
+                    serde_json::from_str::<crate::claims::ClaimPair>(line)
+                        .with_context(|| format!("{}:{}", file.display(), n + 1))?,
+                );
+            }
+            let mut texts: Vec<String> = pairs
+                .iter()
+                .flat_map(|p| [p.claim.clone(), p.post.clone()])
+                .collect();
+            texts.sort();
+            texts.dedup();
+            let s2: Settings = settings.clone();
+            let vectors = tokio::task::spawn_blocking(move || {
+                let model = crate::classify::encoder::load_model(
+                    &s2.encoder_dir(),
+                    crate::classify::encoder::ModelOptions::from(&s2),
+                )?;
+                let v = crate::classify::encoder::embed_with(&model, &texts)?;
+                anyhow::Ok(
+                    texts
+                        .into_iter()
+                        .zip(v)
+                        .collect::<std::collections::HashMap<_, _>>(),
+                )
+            })
+            .await??;
+            let (suggest, link) = crate::claims::pair_quality(&pairs, &vectors, &settings.claims)?;
+            let same = pairs.iter().filter(|p| p.same).count();
+            println!(
+                "{} pairs ({same} spreading their claim, {} a different claim sharing its words); suggest from {:.2}, auto-link from {:.2} (texts of {}+ words)\n",
+                pairs.len(),
+                pairs.len() - same,
+                settings.claims.suggest_similarity,
+                settings.claims.auto_link_similarity,
+                settings.claims.short_text_words
+            );
+            println!("| match | TP | FP | FN | precision | recall |\n|---|---:|---:|---:|---:|---:|");
+            for (name, s) in [("suggest (or auto-link)", suggest), ("auto-link", link)] {
+                println!(
+                    "| {name} | {} | {} | {} | {:.3} | {:.3} |",
+                    s.tp,
+                    s.fp,
+                    s.fn_,
+                    s.precision(),
+                    s.recall()
+                );
+            }
         }
         ClaimsAction::List { q } => {
             for c in store.list_claims(q.as_deref(), 200, 0).await? {

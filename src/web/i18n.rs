@@ -364,6 +364,7 @@ pub static ENGLISH: &[(&str, &str)] = &[
     ("jam sebelum dan sesudah klarifikasi pertama yang disetujui, per insiden.", "hours before and after the first approved clarification, per incident."),
     ("karakter", "characters"),
     ("kata berbobot:", "weighted words:"),
+    ("kata sama", "shared words"),
     ("kemiripan", "similarity"),
     ("klaim yang sudah diklarifikasi", "a claim already clarified"),
     ("klarifikasi", "clarification"),

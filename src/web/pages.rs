@@ -239,6 +239,7 @@ pub(super) async fn incident(
                     url => k["url"].as_str().filter(|u| u.starts_with("http")),
                     incident_id => k["incident_id"], similarity => format!("{:.2}", k["similarity"].as_f64().unwrap_or(0.0)),
                     linked => k["action"] == "auto_link",
+                    shared => k["shared_terms"].as_array().map(|a| a.iter().filter_map(|t| t.as_str()).collect::<Vec<_>>().join(", ")),
                 }
             });
             let words: Vec<String> = Some(&explanation)

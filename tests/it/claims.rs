@@ -138,6 +138,14 @@ async fn mentions_of_a_known_claim_are_linked_suggested_or_left_alone() {
     assert_eq!(k["id"], claim_id.as_str(), "{linked}");
     assert_eq!(k["action"], "auto_link", "{k}");
     assert!(k["similarity"].as_f64().unwrap() >= 0.75, "{k}");
+    // Why: the shared words, numbers whole.
+    let shared: Vec<&str> = k["shared_terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(shared.contains(&"50") && shared.contains(&"hadiah"), "{k}");
     assert_eq!(
         linked["incident_id"],
         incident.as_str(),
@@ -231,4 +239,38 @@ async fn a_linked_fact_check_opens_an_incident_with_its_verdict_and_link() {
     assert_eq!(draft["variables"]["tautan"], url, "{draft}");
     assert_eq!(draft["variables"]["sumber"], "hasil klarifikasi", "{draft}");
     app.stop().await;
+}
+
+/// Matching quality on the labelled pairs (`tests/data/claim_pairs.jsonl`, written by us: a
+/// claim with a differently worded post spreading it, and with a post of a different claim
+/// sharing its words). `tanggap claims eval` prints the same table. Auto-links must never
+/// join a different claim; suggestions must find most retellings.
+#[tokio::test]
+async fn matching_on_labelled_pairs_never_auto_links_a_different_claim() {
+    require_model();
+    let text = std::fs::read_to_string(crate::helpers::repo().join("tests/data/claim_pairs.jsonl")).unwrap();
+    let pairs: Vec<tanggap::claims::ClaimPair> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut texts: Vec<String> = pairs
+        .iter()
+        .flat_map(|p| [p.claim.clone(), p.post.clone()])
+        .collect();
+    texts.sort();
+    texts.dedup();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::settings_for(dir.path(), &Options::default());
+    let model = tanggap::classify::encoder::load_model(
+        &settings.encoder_dir(),
+        tanggap::classify::encoder::ModelOptions::from(&settings),
+    )
+    .unwrap();
+    let vectors = tanggap::classify::encoder::embed_with(&model, &texts).unwrap();
+    let vectors = texts.into_iter().zip(vectors).collect();
+    let (suggest, link) = tanggap::claims::pair_quality(&pairs, &vectors, &settings.claims).unwrap();
+    assert_eq!(link.fp, 0, "a different claim was auto-linked: {link:?}");
+    assert!(
+        suggest.recall() >= 0.6,
+        "suggestions found too few retellings: {suggest:?}"
+    );
+    assert!(suggest.precision() >= 0.5, "{suggest:?}");
 }
