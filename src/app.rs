@@ -94,6 +94,7 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState {
             stopping: stop_rx,
+            feeds_notify: Arc::new(Notify::new()),
             store,
             index,
             settings: Arc::new(settings),
@@ -176,6 +177,7 @@ impl Application {
             state.store.clone(),
             state.settings.clone(),
             state.ingest_notify.to_vec(),
+            state.feeds_notify.clone(),
             stop.clone(),
         )));
         tasks.push(tokio::spawn(alerts::run_escalation(

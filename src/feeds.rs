@@ -503,12 +503,32 @@ pub async fn poll_once(
     }
 }
 
-/// Polls every configured feed on its own timer until shutdown. `notify` wakes the indexer and
-/// the classifier when new mentions or claims arrive.
-pub async fn run(store: Store, settings: Arc<Settings>, notify: Vec<Arc<Notify>>, shutdown: Shutdown) {
-    if settings.feeds.is_empty() {
-        return;
+/// A feed's settings as stored (the TOML file's, or an admin's).
+fn config_of(s: &crate::store::FeedState) -> FeedConfig {
+    FeedConfig {
+        name: s.name.clone(),
+        url: s.url.clone(),
+        kind: if s.kind == "debunks" {
+            FeedKind::Debunks
+        } else {
+            FeedKind::Mentions
+        },
+        region: s.region.clone(),
+        every_secs: s.every_secs.max(1) as u64,
     }
+}
+
+/// Polls every enabled feed (the TOML file's `[[feeds]]`, registered at start, and those admins
+/// add) on its own timer until shutdown. `wake` makes it look for added or re-enabled feeds at
+/// once (it also looks every few seconds); `notify` wakes the indexer and the classifier when
+/// new mentions or claims arrive.
+pub async fn run(
+    store: Store,
+    settings: Arc<Settings>,
+    notify: Vec<Arc<Notify>>,
+    wake: Arc<Notify>,
+    shutdown: Shutdown,
+) {
     let client = match client() {
         Ok(c) => c,
         Err(e) => {
@@ -520,43 +540,83 @@ pub async fn run(store: Store, settings: Arc<Settings>, notify: Vec<Arc<Notify>>
         max_text_chars: settings.limits.max_text_chars,
         max_batch_items: settings.server.max_batch_items,
     };
-    let mut tasks = Vec::new();
-    for feed in settings.feeds.clone() {
-        if let Err(e) = store.register_feed(&feed.name, &feed.url, feed.kind.code()).await {
+    for feed in &settings.feeds {
+        if let Err(e) = store.register_feed(feed).await {
             tracing::error!(feed = %feed.name, error = %format!("{e:#}"), "cannot register feed");
-            continue;
         }
-        let (store, client, notify, shutdown) =
-            (store.clone(), client.clone(), notify.clone(), shutdown.clone());
-        tasks.push(tokio::spawn(async move {
-            // Resume the schedule across restarts: a feed polled a minute ago waits its turn.
-            let mut wait = match store.feed_state(&feed.name).await {
-                Ok(Some(s)) => s
-                    .next_poll_at
-                    .as_deref()
-                    .and_then(crate::store::parse_ts)
-                    .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
-                    .unwrap_or_default(),
-                _ => Duration::ZERO,
-            };
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = shutdown.wait() => return,
-                }
-                wait = match poll_once(&store, &client, &feed, limits, &notify).await {
-                    Ok(w) => w,
-                    Err(e) => {
-                        tracing::error!(feed = %feed.name, error = %format!("{e:#}"), "recording a feed poll failed");
-                        Duration::from_secs(feed.every_secs.max(1))
-                    }
-                };
-            }
-        }));
     }
-    shutdown.wait().await;
-    for t in tasks {
+    let mut running: std::collections::HashMap<String, tokio::task::JoinHandle<()>> = Default::default();
+    loop {
+        running.retain(|_, t| !t.is_finished());
+        match store.feed_states().await {
+            Ok(states) => {
+                for s in states.into_iter().filter(|s| s.enabled) {
+                    if running.contains_key(&s.name) {
+                        continue;
+                    }
+                    let name = s.name.clone();
+                    let task = tokio::spawn(poll_loop(
+                        store.clone(),
+                        client.clone(),
+                        s,
+                        limits,
+                        notify.clone(),
+                        shutdown.clone(),
+                    ));
+                    running.insert(name, task);
+                }
+            }
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "cannot read the feeds"),
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.wait() => break,
+        }
+    }
+    for (_, t) in running {
         let _ = t.await;
+    }
+}
+
+/// One feed's timer: waits for its turn (kept across restarts), re-reads its settings, stops
+/// when an admin disables it, and polls.
+async fn poll_loop(
+    store: Store,
+    client: reqwest::Client,
+    first: crate::store::FeedState,
+    limits: Limits,
+    notify: Vec<Arc<Notify>>,
+    shutdown: Shutdown,
+) {
+    let name = first.name.clone();
+    let mut wait = first
+        .next_poll_at
+        .as_deref()
+        .and_then(crate::store::parse_ts)
+        .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
+        .unwrap_or_default();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.wait() => return,
+        }
+        let feed = match store.feed_state(&name).await {
+            Ok(Some(s)) if s.enabled => config_of(&s),
+            Ok(_) => return,
+            Err(e) => {
+                tracing::error!(feed = %name, error = %format!("{e:#}"), "cannot read the feed");
+                wait = Duration::from_secs(30);
+                continue;
+            }
+        };
+        wait = match poll_once(&store, &client, &feed, limits, &notify).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(feed = %feed.name, error = %format!("{e:#}"), "recording a feed poll failed");
+                Duration::from_secs(feed.every_secs.max(1))
+            }
+        };
     }
 }
 

@@ -721,6 +721,16 @@ pub struct FeedState {
     pub items_skipped: i64,
     /// When it is polled next.
     pub next_poll_at: Option<String>,
+    /// Region copied to its mentions.
+    pub region: Option<String>,
+    /// Polling interval.
+    pub every_secs: i64,
+    /// Whether it is polled (admins can disable any feed).
+    pub enabled: bool,
+    /// `config` (the TOML file) or `admin` (added in the UI).
+    pub origin: String,
+    /// Who added it (admin feeds).
+    pub created_by: Option<String>,
 }
 
 /// The outcome of a good poll, for [`Store::feed_polled`].

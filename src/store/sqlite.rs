@@ -1648,20 +1648,50 @@ impl Store {
 impl Store {
     /// Registers a configured feed (or notes that its address changed: the conditional-GET
     /// validators of the old address are dropped).
-    pub async fn register_feed(&self, name: &str, url: &str, kind: &str) -> anyhow::Result<()> {
+    pub async fn register_feed(&self, f: &crate::config::FeedConfig) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO feed_state (name, url, kind) VALUES (?, ?, ?) \
-             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, \
+            "INSERT INTO feed_state (name, url, kind, region, every_secs, origin) VALUES (?, ?, ?, ?, ?, 'config') \
+             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, region = excluded.region, \
+               every_secs = excluded.every_secs, origin = 'config', \
                etag = CASE WHEN url = excluded.url THEN etag END, \
                last_modified = CASE WHEN url = excluded.url THEN last_modified END, \
                url = excluded.url",
         )
-        .bind(name)
-        .bind(url)
-        .bind(kind)
+        .bind(&f.name)
+        .bind(&f.url)
+        .bind(f.kind.code())
+        .bind(&f.region)
+        .bind(f.every_secs as i64)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Adds a feed from the admin page; `false` when the name is taken.
+    pub async fn add_feed(&self, f: &crate::config::FeedConfig, by: &str) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO feed_state (name, url, kind, region, every_secs, origin, created_by) \
+             VALUES (?, ?, ?, ?, ?, 'admin', ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&f.name)
+        .bind(&f.url)
+        .bind(f.kind.code())
+        .bind(&f.region)
+        .bind(f.every_secs as i64)
+        .bind(by)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Enables or disables a feed; `false` when there is no such feed.
+    pub async fn set_feed_enabled(&self, name: &str, enabled: bool) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE feed_state SET enabled = ? WHERE name = ?")
+            .bind(enabled)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// One feed's state.

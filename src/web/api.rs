@@ -58,19 +58,16 @@ async fn index_pending(state: &AppState) -> anyhow::Result<i64> {
     state.store.count_changed_after(watermark).await
 }
 
-/// `GET /api/v1/feeds` (viewer+): every configured feed with its health.
+/// `GET /api/v1/feeds` (viewer+): every feed (the TOML file's and the admins') with its health.
 pub(super) async fn feeds(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     caller.require_read()?;
     let states = state.store.feed_states().await?;
-    let feeds: Vec<Value> = state
-        .settings
-        .feeds
+    let feeds: Vec<Value> = states
         .iter()
-        .map(|f| {
-            let s = states.iter().find(|s| s.name == f.name);
+        .map(|s| {
             json!({
-                "name": f.name, "url": f.url, "kind": f.kind.code(), "region": f.region,
-                "every_secs": f.every_secs, "health": s,
+                "name": s.name, "url": s.url, "kind": s.kind, "region": s.region,
+                "every_secs": s.every_secs, "enabled": s.enabled, "origin": s.origin, "health": s,
             })
         })
         .collect();

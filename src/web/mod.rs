@@ -5,6 +5,7 @@ mod charts;
 pub(crate) mod claims;
 mod clarify;
 mod dashboard;
+mod feeds;
 mod i18n;
 mod live;
 mod pages;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub mail: crate::alerts::MailContext,
     /// Turns true when the server starts shutting down (ends live streams).
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Wakes the feed poller when an admin adds or re-enables a feed.
+    pub feeds_notify: Arc<Notify>,
 }
 
 /// Process counters.
@@ -82,7 +85,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/mentions", post(api::post_mentions))
         .route("/api/v1/mentions/{id}", get(api::get_mention))
         .route("/api/v1/search", get(api::search))
-        .route("/api/v1/feeds", get(api::feeds))
+        .route("/api/v1/feeds", get(api::feeds).post(feeds::add))
+        .route("/api/v1/feeds/{name}/disable", post(feeds::disable))
+        .route("/api/v1/feeds/{name}/enable", post(feeds::enable))
         .route("/feeds", get(pages::feeds))
         .route("/api/v1/review", get(review::list))
         .route("/api/v1/review/{id}", post(review::decide))

@@ -711,34 +711,36 @@ pub(super) async fn claims(
     )
 }
 
-/// `/feeds`: the configured feeds and their health.
+/// `/feeds`: every feed with its health; admins add, disable and enable feeds here.
 pub(super) async fn feeds(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> AppResult<Html<String>> {
-    let states = state.store.feed_states().await?;
     let feeds: Vec<_> = state
-        .settings
-        .feeds
+        .store
+        .feed_states()
+        .await?
         .iter()
-        .map(|f| {
-            let s = states.iter().find(|s| s.name == f.name);
+        .map(|s| {
             context! {
-                name => f.name, url => f.url, kind => f.kind.code(), region => f.region,
-                last_success => s.and_then(|s| s.last_success_at.as_deref()).map(wib),
-                status => s.and_then(|s| s.last_status.clone()),
-                failures => s.map_or(0, |s| s.consecutive_failures),
-                failing => s.is_some_and(|s| s.consecutive_failures > 0),
-                last_error => s.and_then(|s| s.last_error.clone()),
-                last_error_at => s.and_then(|s| s.last_error_at.as_deref()).map(wib),
-                items_in_feed => s.map_or(0, |s| s.items_in_feed),
-                items_added => s.map_or(0, |s| s.items_added),
-                items_skipped => s.map_or(0, |s| s.items_skipped),
-                next => s.and_then(|s| s.next_poll_at.as_deref()).map(wib),
+                name => s.name, url => s.url, kind => s.kind, region => s.region,
+                enabled => s.enabled, origin => s.origin,
+                last_success => s.last_success_at.as_deref().map(wib),
+                status => s.last_status, failures => s.consecutive_failures,
+                failing => s.consecutive_failures > 0,
+                last_error => s.last_error, last_error_at => s.last_error_at.as_deref().map(wib),
+                items_in_feed => s.items_in_feed, items_added => s.items_added,
+                items_skipped => s.items_skipped, next => s.next_poll_at.as_deref().map(wib),
             }
         })
         .collect();
-    render("feeds.html", context! { feeds => feeds, user => user_ctx(&user) })
+    render(
+        "feeds.html",
+        context! {
+            feeds => feeds, user => user_ctx(&user),
+            is_admin => user.role == crate::domain::Role::Admin,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -168,6 +168,16 @@ async fn start_fixture(f: Arc<Fixture>) -> String {
         )
         .route("/bomb.xml", get(|| async { BOMB }))
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
+        .route(
+            "/extra.rss",
+            get(|| async {
+                rss(&[rss_item(
+                    "x-1",
+                    "Antrean BBM mengular di SPBU Natar",
+                    "Solar langka sejak pagi.",
+                )])
+            }),
+        )
         .with_state(f);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -392,5 +402,67 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
         "{page}"
     );
     assert!(fixture.requests.load(Ordering::SeqCst) >= 3);
+
+    // Admins manage feeds: add one (polled at once), refuse bad input, disable and enable.
+    let viewer = app.token(tanggap::domain::Role::Viewer).await;
+    let admin = app.admin_token.clone();
+    let extra = serde_json::json!({"name": "natar", "url": format!("{base}/extra.rss"), "kind": "mentions",
+                                   "region": "Lampung Selatan", "every_secs": 60});
+    let (status, _) = app
+        .call("POST", "/api/v1/feeds", &viewer, Some(extra.clone()))
+        .await;
+    assert_eq!(status, 403);
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/v1/feeds",
+            &admin,
+            Some(serde_json::json!({"name": "x", "url": "ftp://x", "kind": "mentions"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &err["error"]["details"][0]["field"]),
+        (422, &serde_json::json!("url")),
+        "{err}"
+    );
+    let (status, added_feed) = app
+        .call("POST", "/api/v1/feeds", &admin, Some(extra.clone()))
+        .await;
+    assert_eq!(status, 201, "{added_feed}");
+    let (status, _) = app.call("POST", "/api/v1/feeds", &admin, Some(extra)).await;
+    assert_eq!(status, 409);
+    let all = wait_until(&app, "the admin's feed polled", |all| added(all, "natar") == 1).await;
+    assert_eq!(feed(&all, "natar")["origin"], "admin");
+    let (_, m) = app
+        .get(&format!(
+            "/api/v1/mentions/{}",
+            tanggap::ingest::mention_id("rss", "x-1")
+        ))
+        .await;
+    assert_eq!(m["region"], "Lampung Selatan", "{m}");
+
+    let (status, _) = app
+        .call("POST", "/api/v1/feeds/berita-lampung/disable", &admin, None)
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = fixture.requests.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        fixture.requests.load(Ordering::SeqCst),
+        before,
+        "a disabled feed is not polled"
+    );
+    let (status, _) = app
+        .call("POST", "/api/v1/feeds/berita-lampung/enable", &admin, None)
+        .await;
+    assert_eq!(status, 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fixture.requests.load(Ordering::SeqCst) == before {
+        assert!(Instant::now() < deadline, "an enabled feed is polled again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _) = app.call("POST", "/api/v1/feeds/nope/disable", &admin, None).await;
+    assert_eq!(status, 404);
     app.stop().await;
 }
