@@ -252,8 +252,11 @@ struct Lexical {
     own: Vec<f32>,
 }
 
-/// Query terms at most (long mentions are cut).
+/// Terms read from a text at most (long mentions are cut).
 const MAX_TERMS: usize = 64;
+
+/// Terms queried at most: the rarest among the registered claims.
+const QUERY_TERMS: usize = 12;
 
 impl Default for Matcher {
     fn default() -> Self {
@@ -438,7 +441,19 @@ impl Lexical {
 
     /// BM25 score of every claim sharing a term with `text`: (slot, score).
     fn scores(&self, text: &str) -> anyhow::Result<Vec<(usize, f32)>> {
-        let terms = self.terms(text)?;
+        let searcher = self.reader.searcher();
+        // The rarest terms decide which claim a text is about; common ones ("lampung", "warga")
+        // would make the query visit most of a large registry for nothing.
+        let mut terms: Vec<(u64, String)> = Vec::new();
+        for t in self.terms(text)? {
+            let df = searcher.doc_freq(&Term::from_field_text(self.text, &t))?;
+            if df > 0 {
+                terms.push((df, t));
+            }
+        }
+        terms.sort();
+        terms.truncate(QUERY_TERMS);
+        let terms: Vec<String> = terms.into_iter().map(|(_, t)| t).collect();
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -453,7 +468,6 @@ impl Lexical {
             })
             .collect();
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(50))?;
         let mut out = Vec::with_capacity(top.len());
         // The slot is a fast field: reading it costs no stored-document decompression.

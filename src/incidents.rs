@@ -173,8 +173,21 @@ pub async fn place(
     if c.labels.is_empty() {
         return Ok(None);
     }
-    // A mention linked to a known claim joins that claim's incident while it is open.
-    if let Some(id) = c.linked_incident() {
+    // A mention linked to a known claim joins that claim's incident while it is open (the
+    // claim may have got its incident after the matcher was built: ask the database).
+    let linked = match c
+        .explanation
+        .known_claim
+        .as_ref()
+        .filter(|k| k.action == crate::claims::MatchAction::AutoLink)
+    {
+        Some(k) => match &k.incident_id {
+            Some(id) => Some(id.clone()),
+            None => tx.claim_incident(&k.id).await?,
+        },
+        None => None,
+    };
+    if let Some(id) = linked.as_deref() {
         if let Some(cand) = tx.incident_candidate(id).await? {
             if let Some(open) = follow_merges(tx, cand).await? {
                 return join(tx, settings, mail, m, c, &open, now).await.map(Some);
@@ -262,7 +275,7 @@ pub async fn place(
         .explanation
         .known_claim
         .as_ref()
-        .filter(|k| k.action == crate::claims::MatchAction::AutoLink && k.incident_id.is_none())
+        .filter(|k| k.action == crate::claims::MatchAction::AutoLink && linked.is_none())
     {
         tx.adopt_claim(&id, &k.id, &k.verdict).await?;
     }

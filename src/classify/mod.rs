@@ -47,15 +47,6 @@ impl Classification {
         self.explanation.known_claim = Some(m);
     }
 
-    /// The incident a linked known claim belongs to.
-    pub fn linked_incident(&self) -> Option<&str> {
-        self.explanation
-            .known_claim
-            .as_ref()
-            .filter(|k| k.action == crate::claims::MatchAction::AutoLink)
-            .and_then(|k| k.incident_id.as_deref())
-    }
-
     /// The flagged label with the highest score.
     pub fn top_label(&self) -> Option<Label> {
         self.labels.first().copied()

@@ -593,6 +593,17 @@ impl StoreTx {
         Ok(Some(review))
     }
 
+    /// The incident a known claim belongs to now.
+    pub async fn claim_incident(&mut self, claim_id: &str) -> anyhow::Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT incident_id FROM known_claims WHERE id = ?")
+                .bind(claim_id)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .flatten(),
+        )
+    }
+
     /// An incident opened by a mention auto-linked to a known claim that had no incident yet:
     /// the incident takes the claim's verdict, and the claim points at the incident (so the
     /// next wave joins it).
@@ -1359,11 +1370,11 @@ impl Store {
         .await?)
     }
 
-    /// Changes whenever a claim is added or gets its incident.
+    /// Changes whenever a claim is added (a claim getting its incident later is looked up at
+    /// placement, so the matcher is not rebuilt for it).
     pub async fn claims_version(&self) -> anyhow::Result<String> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) \
-             || ':' || COUNT(incident_id) FROM known_claims",
+            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) FROM known_claims",
         )
         .fetch_one(&self.pool)
         .await?)
