@@ -36,6 +36,9 @@ pub struct KnownClaim {
     pub origin: String,
     /// When registered.
     pub created_at: String,
+    /// When disabled (its source withdrew the debunk): no longer matched.
+    #[sqlx(default)]
+    pub disabled_at: Option<String>,
     /// Mentions that matched it (suggested or linked).
     #[sqlx(default)]
     pub matches: i64,
@@ -569,6 +572,7 @@ mod tests {
                 incident_id: None,
                 origin: "api".into(),
                 created_at: "2026-11-01T00:00:00Z".into(),
+                disabled_at: None,
                 matches: 0,
             },
             embedding,
@@ -880,6 +884,7 @@ pub fn pair_quality(
                 incident_id: None,
                 origin: "pairs".into(),
                 created_at: String::new(),
+                disabled_at: None,
                 matches: 0,
             },
             embedding: vectors.get(*c).cloned().unwrap_or_default(),

@@ -166,6 +166,7 @@ pub async fn run(settings: Settings, opts: ClaimsBenchOptions) -> anyhow::Result
                     incident_id: None,
                     origin: "bench".into(),
                     created_at: String::new(),
+                    disabled_at: None,
                     matches: 0,
                 },
                 embedding: v.clone(),

@@ -1326,7 +1326,7 @@ impl Store {
         });
         Ok(sqlx::query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
-             (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
+             k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
              FROM known_claims k \
              WHERE (?1 IS NULL OR k.claim LIKE ?1 ESCAPE '\\' OR k.summary LIKE ?1 ESCAPE '\\') \
              ORDER BY k.created_at DESC, k.id DESC LIMIT ?2 OFFSET ?3",
@@ -1338,11 +1338,27 @@ impl Store {
         .await?)
     }
 
+    /// Disables a known claim (its source withdrew the debunk) or enables it again; `false`
+    /// when there is no such claim.
+    pub async fn set_claim_disabled(
+        &self,
+        id: &str,
+        disabled: Option<(&str, Option<&str>)>,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE known_claims SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
+            .bind(disabled.map(|d| d.0))
+            .bind(disabled.and_then(|d| d.1))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// One known claim.
     pub async fn claim(&self, id: &str) -> anyhow::Result<Option<crate::claims::KnownClaim>> {
         Ok(sqlx::query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
-             (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
+             k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
              FROM known_claims k WHERE k.id = ?",
         )
         .bind(id)
@@ -1374,7 +1390,8 @@ impl Store {
     /// placement, so the matcher is not rebuilt for it).
     pub async fn claims_version(&self) -> anyhow::Result<String> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) FROM known_claims",
+            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) \
+             || ':' || COUNT(disabled_at) || ':' || IFNULL(MAX(disabled_at), '') FROM known_claims",
         )
         .fetch_one(&self.pool)
         .await?)
@@ -1409,7 +1426,7 @@ impl Store {
         }
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, claim, verdict, summary, url, incident_id, origin, created_at, embedding \
-             FROM known_claims WHERE embedding IS NOT NULL ORDER BY rowid",
+             FROM known_claims WHERE embedding IS NOT NULL AND disabled_at IS NULL ORDER BY rowid",
         )
         .fetch_all(&self.pool)
         .await?;

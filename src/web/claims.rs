@@ -50,7 +50,7 @@ pub(super) fn claim_json(c: &KnownClaim) -> Value {
     json!({
         "id": c.id, "claim": c.claim, "verdict": c.verdict, "summary": c.summary, "url": c.url,
         "incident_id": c.incident_id, "origin": c.origin, "created_at": c.created_at,
-        "matched_mentions": c.matches,
+        "matched_mentions": c.matches, "disabled_at": c.disabled_at,
     })
 }
 
@@ -113,4 +113,60 @@ pub(super) async fn create(
         .await?
         .ok_or(AppError::NotFound("known claim"))?;
     Ok((StatusCode::CREATED, Json(claim_json(&c))))
+}
+
+/// `POST /api/v1/known-claims/{id}/disable` body.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DisableReq {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/known-claims/{id}/disable` (admin): `{"reason"?}` — the source withdrew or
+/// corrected its debunk; the claim is kept but no longer matched.
+pub(super) async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::error::AppJson(body): crate::error::AppJson<DisableReq>,
+) -> AppResult<Json<Value>> {
+    set_disabled(&state, &caller, &id, true, body.reason).await
+}
+
+/// `POST /api/v1/known-claims/{id}/enable` (admin): matched again.
+pub(super) async fn enable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    set_disabled(&state, &caller, &id, false, None).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    disabled: bool,
+    reason: Option<String>,
+) -> AppResult<Json<Value>> {
+    if caller.role != crate::domain::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let at = crate::store::ts(chrono::Utc::now());
+    let reason = reason
+        .map(|r| r.trim().chars().take(2000).collect::<String>())
+        .filter(|r| !r.is_empty());
+    let value = disabled.then_some((at.as_str(), reason.as_deref()));
+    if !state.store.set_claim_disabled(id, value).await? {
+        return Err(AppError::NotFound("known claim"));
+    }
+    // The matcher is rebuilt on the next batch (the registry's version changed).
+    state.ingest_notify[1].notify_one();
+    let c = state
+        .store
+        .claim(id)
+        .await?
+        .ok_or(AppError::NotFound("known claim"))?;
+    Ok(Json(claim_json(&c)))
 }

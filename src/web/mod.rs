@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/known-claims", get(claims::list).post(claims::create))
         .route("/api/v1/known-claims/{id}", get(claims::get))
+        .route("/api/v1/known-claims/{id}/disable", post(claims::disable))
+        .route("/api/v1/known-claims/{id}/enable", post(claims::enable))
         .route("/api/v1/playbooks", get(clarify::list_playbooks))
         .route("/api/v1/playbooks/{id}", get(clarify::get_playbook))
         .route("/", get(pages::queue))

@@ -238,6 +238,42 @@ async fn a_linked_fact_check_opens_an_incident_with_its_verdict_and_link() {
     assert_eq!(status, 201, "{draft}");
     assert_eq!(draft["variables"]["tautan"], url, "{draft}");
     assert_eq!(draft["variables"]["sumber"], "hasil klarifikasi", "{draft}");
+
+    // The source withdraws its debunk: the claim is kept but no longer matched.
+    let viewer = app.token(tanggap::domain::Role::Viewer).await;
+    let path = format!("/api/v1/known-claims/{claim_id}/disable");
+    let (status, _) = app.call("POST", &path, &viewer, Some(json!({}))).await;
+    assert_eq!(status, 403);
+    let (status, k) = app
+        .call(
+            "POST",
+            &path,
+            &admin,
+            Some(json!({"reason": "artikel ditarik penerbit"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{k}");
+    assert!(k["disabled_at"].is_string(), "{k}");
+    let again = post(
+        &app,
+        "fc-2",
+        "Info grup RT: pendaftaran bansos Rp 600 ribu dari Kemensos lewat tautan bit.ly wajib mengisi \
+         NIK dan nomor rekening sebelum hari Jumat, cepat ya bapak-bapak",
+    )
+    .await;
+    assert!(
+        again["explanation"]["known_claim"].is_null(),
+        "a disabled claim matched: {again}"
+    );
+    let (status, _) = app
+        .call(
+            "POST",
+            "/api/v1/known-claims/kc_missing/disable",
+            &admin,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 404);
     app.stop().await;
 }
 
