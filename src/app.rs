@@ -62,6 +62,10 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating {}", settings.data_dir.display()))?;
         let store = Store::open(settings.database_url.expose()).await?;
+        // The TOML file's feeds are known (listed, polled) from the first request on.
+        for feed in &settings.feeds {
+            store.register_feed(feed).await?;
+        }
         let index_dir = settings.index_dir();
         let index = tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await??;
         let settings_for_model = settings.clone();

@@ -518,7 +518,8 @@ fn config_of(s: &crate::store::FeedState) -> FeedConfig {
     }
 }
 
-/// Polls every enabled feed (the TOML file's `[[feeds]]`, registered at start, and those admins
+/// Polls every enabled feed (the TOML file's `[[feeds]]`, registered when the application is
+/// built, and those admins
 /// add) on its own timer until shutdown. `wake` makes it look for added or re-enabled feeds at
 /// once (it also looks every few seconds); `notify` wakes the indexer and the classifier when
 /// new mentions or claims arrive.
@@ -540,11 +541,6 @@ pub async fn run(
         max_text_chars: settings.limits.max_text_chars,
         max_batch_items: settings.server.max_batch_items,
     };
-    for feed in &settings.feeds {
-        if let Err(e) = store.register_feed(feed).await {
-            tracing::error!(feed = %feed.name, error = %format!("{e:#}"), "cannot register feed");
-        }
-    }
     let mut running: std::collections::HashMap<String, tokio::task::JoinHandle<()>> = Default::default();
     loop {
         running.retain(|_, t| !t.is_finished());

@@ -241,9 +241,16 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
     })
     .await;
 
-    let added = |all: &[Value], name: &str| feed(all, name)["health"]["items_added"].as_i64().unwrap_or(0);
+    // Tolerant lookups while waiting: a feed not listed yet counts as not polled yet.
+    let find = |all: &[Value], name: &str| {
+        all.iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let added = |all: &[Value], name: &str| find(all, name)["health"]["items_added"].as_i64().unwrap_or(0);
     let failures = |all: &[Value], name: &str| {
-        feed(all, name)["health"]["consecutive_failures"]
+        find(all, name)["health"]["consecutive_failures"]
             .as_i64()
             .unwrap_or(0)
     };
