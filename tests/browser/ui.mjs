@@ -34,15 +34,32 @@ async function login(page, user) {
   await Promise.all([page.waitForURL(cfg.base + '/'), page.click('button[type=submit]')]);
 }
 
+// Waits until `fn(arg)`, evaluated in the page, gives a truthy value, and returns it. Polls
+// from here with page.evaluate: the pages' Content-Security-Policy forbids the string eval that
+// Playwright's waitForFunction relies on. Evaluation errors (a navigation in between) count as
+// "not yet"; `until.stop` ends the wait early with null.
+async function poll(page, fn, arg, timeout = 30000, until = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (until.stop) return null;
+    const v = await page.evaluate(fn, arg).catch(() => null);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 // Submits one of the pages' API forms: they reload on success and show the error otherwise.
 async function submit(page, formSel) {
   const nav = page.waitForNavigation({ timeout: 20000 }).then(() => null);
   await page.click(`${formSel} button[type=submit], ${formSel} button:not([type])`);
-  const err = page.waitForFunction((sel) => {
+  const until = {};
+  const err = poll(page, (sel) => {
     const a = document.querySelector(sel + ' [role=alert]');
     return a && a.textContent.trim() ? a.textContent : null;
-  }, formSel, { timeout: 20000 }).then((h) => h.jsonValue()).catch(() => null);
+  }, formSel, 20000, until).catch(() => null);
   const problem = await Promise.race([nav, err]);
+  until.stop = true;
   if (problem) throw new Error(`${formSel} was refused: ${problem}`);
   await page.waitForLoadState('load');
 }
@@ -77,7 +94,7 @@ try {
 
   // Live: a new incident appears without reloading.
   log('queue updates live when a mention is ingested');
-  await page.waitForFunction(() => document.getElementById('live-state').textContent.includes('aktif'));
+  await poll(page, () => document.getElementById('live-state').textContent.includes('aktif'));
   await page.evaluate(() => { window.__notReloaded = true; });
   const before = await page.locator('tr.incident').count();
   const res = await fetch(cfg.base + '/api/v1/mentions', {
@@ -87,7 +104,7 @@ try {
       text: 'VIRAL!! Vaksin campak di Puskesmas Metro mengandung chip pelacak, jangan bawa anak kalian, SEBARKAN!!' }),
   });
   assert.equal(res.status, 201, 'ingest');
-  await page.waitForFunction((n) => document.querySelectorAll('tr.incident').length > n, before, { timeout: 60000 });
+  await poll(page, (n) => document.querySelectorAll('tr.incident').length > n, before, 60000);
   assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was not reloaded');
   await page.screenshot({ path: `${shots}/03-queue-live.png` });
 
@@ -108,10 +125,10 @@ try {
   }
   assert.equal(await page.getAttribute('tr.incident.selected', 'data-id'), target, 'j reaches the row');
   await page.keyboard.press('a');
-  await page.waitForFunction((id) => {
+  await poll(page, (id) => {
     const r = document.querySelector(`tr.incident[data-id="${id}"] td.status`);
     return r && r.textContent.trim() === 'acknowledged';
-  }, target, { timeout: 20000 });
+  }, target, 20000);
   const api = await (await fetch(`${cfg.base}/api/v1/incidents/${target}`, {
     headers: { authorization: 'Bearer ' + cfg.admin_token } })).json();
   assert.equal(api.status, 'acknowledged', 'the API agrees');
@@ -175,7 +192,7 @@ try {
   await page.waitForSelector('button[data-copy]');
   await page.screenshot({ path: `${shots}/08-library.png`, fullPage: true });
   await page.click('button[data-copy]');
-  await page.waitForFunction(() => document.querySelector('button[data-copy]').textContent.includes('Tersalin'));
+  await poll(page, () => document.querySelector('button[data-copy]').textContent.includes('Tersalin'));
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.ok(copied.includes('Gubernur tidak pernah meminta transfer'), 'the approved text is on the clipboard');
 
@@ -188,7 +205,7 @@ try {
   await viewer.waitForSelector('tr.incident');
   await viewer.keyboard.press('j');
   await viewer.keyboard.press('a');
-  await viewer.waitForFunction(() => document.getElementById('flash').textContent.includes('tidak boleh'));
+  await poll(viewer, () => document.getElementById('flash').textContent.includes('tidak boleh'));
   const forced = await viewer.evaluate(async (id) => (await fetch(`/api/v1/incidents/${id}/transitions`, {
     method: 'POST', credentials: 'same-origin',
     headers: { 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name=csrf-token]').content },
@@ -243,8 +260,8 @@ try {
   assert.equal(page.url(), cfg.base + '/', 'the switch comes back to the queue');
   await page.waitForSelector('tr.incident');
   assert.equal((await page.textContent('h1')).trim(), 'Queue of open incidents');
-  await page.waitForFunction(() => document.getElementById('live-state').textContent.includes('Live updates: on'));
-  await page.waitForFunction(() => /^(due in|overdue by) /.test(
+  await poll(page, () => document.getElementById('live-state').textContent.includes('Live updates: on'));
+  await poll(page, () => /^(due in|overdue by) /.test(
     (document.querySelector('#queue .countdown') || { textContent: 'due in ' }).textContent));
   await page.screenshot({ path: `${shots}/13-queue-en.png` });
   await noScriptRan(page, 'English queue');

@@ -481,3 +481,26 @@ async fn responders_correct_labels_and_the_correction_is_kept_for_retraining() {
     );
     app.stop().await;
 }
+
+/// Every answer carries the security headers: no sniffing, no framing, a content policy.
+#[tokio::test]
+async fn pages_and_api_answers_carry_security_headers() {
+    let app = crate::helpers::spawn_app(crate::helpers::Options::default()).await;
+    for path in ["/login", "/healthz", "/api/v1/incidents"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
+    }
+    app.stop().await;
+}
