@@ -859,6 +859,25 @@ impl PairScores {
     }
 }
 
+/// Matching quality on labelled pairs with the configured encoder and thresholds (blocking:
+/// loads the model and embeds every claim and post once); see [`pair_quality`].
+pub fn evaluate_pairs(
+    settings: &crate::config::Settings,
+    pairs: &[ClaimPair],
+) -> anyhow::Result<(PairScores, PairScores)> {
+    use crate::classify::encoder;
+    let mut texts: Vec<String> = pairs
+        .iter()
+        .flat_map(|p| [p.claim.clone(), p.post.clone()])
+        .collect();
+    texts.sort();
+    texts.dedup();
+    let model = encoder::load_model(&settings.encoder_dir(), encoder::ModelOptions::from(settings))?;
+    let vectors = encoder::embed_with(&model, &texts)?;
+    let vectors = texts.into_iter().zip(vectors).collect();
+    pair_quality(pairs, &vectors, &settings.claims)
+}
+
 /// Matching quality on labelled pairs: every distinct claim is registered in one matcher (so
 /// claims compete, as in the service); a post counts as matched to its pair's claim when that
 /// claim is its best match at the *suggest* level (suggest or auto-link) or at *auto-link*.

@@ -715,28 +715,11 @@ async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()>
                         .with_context(|| format!("{}:{}", file.display(), n + 1))?,
                 );
             }
-            let mut texts: Vec<String> = pairs
-                .iter()
-                .flat_map(|p| [p.claim.clone(), p.post.clone()])
-                .collect();
-            texts.sort();
-            texts.dedup();
-            let s2: Settings = settings.clone();
-            let vectors = tokio::task::spawn_blocking(move || {
-                let model = crate::classify::encoder::load_model(
-                    &s2.encoder_dir(),
-                    crate::classify::encoder::ModelOptions::from(&s2),
-                )?;
-                let v = crate::classify::encoder::embed_with(&model, &texts)?;
-                anyhow::Ok(
-                    texts
-                        .into_iter()
-                        .zip(v)
-                        .collect::<std::collections::HashMap<_, _>>(),
-                )
-            })
-            .await??;
-            let (suggest, link) = crate::claims::pair_quality(&pairs, &vectors, &settings.claims)?;
+            let (suggest, link) = {
+                let (settings, pairs) = (settings.clone(), pairs.clone());
+                tokio::task::spawn_blocking(move || crate::claims::evaluate_pairs(&settings, &pairs))
+                    .await??
+            };
             let same = pairs.iter().filter(|p| p.same).count();
             println!(
                 "{} pairs ({same} spreading their claim, {} a different claim sharing its words); suggest from {:.2}, auto-link from {:.2} (texts of {}+ words)\n",

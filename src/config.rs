@@ -635,12 +635,9 @@ impl Settings {
     /// on this machine ([`Settings::trained_heads_path`]) when present, else the shipped default
     /// (`MODELS_DIR/default/heads.json`, see `models/README.md`).
     pub fn heads_path(&self) -> PathBuf {
-        if !self.classifier.heads.trim().is_empty() {
-            return self.models_dir.join(self.classifier.heads.trim());
-        }
-        let local = self.trained_heads_path();
-        if local.exists() {
-            local
+        let trained = self.trained_heads_path();
+        if !self.classifier.heads.trim().is_empty() || trained.exists() {
+            trained
         } else {
             self.models_dir.join("default/heads.json")
         }

@@ -329,75 +329,68 @@ pub async fn apply_mentions(
 /// fact-checker's link and the feed as provenance (`origin = feed:NAME`).
 pub async fn apply_debunks(store: &Store, feed: &FeedConfig, items: &[Item]) -> anyhow::Result<Applied> {
     let at = ts(Utc::now());
+    let origin = format!("feed:{}", feed.name);
     let mut applied = Applied::default();
     for item in items {
-        // A ClaimReview embedded in the item says it best; else the verdict tag of the title.
-        let reviewed: Vec<crate::claims::ReviewedClaim> = item
-            .json_ld
-            .iter()
-            .flat_map(crate::claims::claim_reviews)
-            .collect();
-        if !reviewed.is_empty() {
-            for r in reviewed {
-                let mut input = r.input;
-                input.url = input.url.or_else(|| item.link.clone());
-                input.summary = input.summary.map(|s| {
-                    let by = r.publisher.as_deref().unwrap_or(&feed.name);
-                    s.chars().take(3900).collect::<String>() + &format!(" (Sumber: {by})")
-                });
-                match NewClaim::try_from(input) {
-                    Ok(c) => {
-                        if store
-                            .insert_claim(&c, &format!("feed:{}", feed.name), &at)
-                            .await?
-                            .is_some()
-                        {
-                            applied.added += 1;
-                        }
-                    }
-                    Err(_) => applied.skipped += 1,
-                }
-            }
-            continue;
-        }
-        let Some((verdict, claim)) = verdict_tag(&item.title) else {
+        let inputs = debunk_claims(feed, item);
+        if inputs.is_empty() {
             applied.skipped += 1;
-            continue;
-        };
-        let mut summary = if item.summary.is_empty() {
-            claim.clone()
-        } else {
-            item.summary.clone()
-        };
-        let source = match item.published {
-            Some(p) => format!(" (Sumber: {}, {})", feed.name, p.format("%Y-%m-%d")),
-            None => format!(" (Sumber: {})", feed.name),
-        };
-        summary = summary.chars().take(3900).collect::<String>() + &source;
-        let input = ClaimInput {
-            claim: Some(claim.chars().take(2000).collect()),
-            verdict: Some(verdict.to_string()),
-            summary: Some(summary),
-            url: item.link.clone(),
-            incident_id: None,
-        };
-        match NewClaim::try_from(input) {
-            Ok(c) => {
-                if store
-                    .insert_claim(&c, &format!("feed:{}", feed.name), &at)
-                    .await?
-                    .is_some()
-                {
-                    applied.added += 1;
+        }
+        for input in inputs {
+            match NewClaim::try_from(input) {
+                Ok(c) => applied.added += store.insert_claim(&c, &origin, &at).await?.is_some() as i64,
+                Err(e) => {
+                    applied.skipped += 1;
+                    tracing::debug!(feed = %feed.name, error = %e, "debunk item skipped");
                 }
-            }
-            Err(e) => {
-                applied.skipped += 1;
-                tracing::debug!(feed = %feed.name, error = %e, "debunk item skipped");
             }
         }
     }
     Ok(applied)
+}
+
+/// The claims one debunk item states: those of the ClaimReview JSON-LD it embeds (it says it
+/// best), else the one its title's verdict tag gives; none for an untagged item. Each summary
+/// ends with its source.
+fn debunk_claims(feed: &FeedConfig, item: &Item) -> Vec<ClaimInput> {
+    let with_source = |summary: &str, source: String| {
+        summary.chars().take(3900).collect::<String>() + &format!(" (Sumber: {source})")
+    };
+    let reviewed: Vec<ClaimInput> = item
+        .json_ld
+        .iter()
+        .flat_map(crate::claims::claim_reviews)
+        .map(|r| {
+            let by = r.publisher.unwrap_or_else(|| feed.name.clone());
+            ClaimInput {
+                url: r.input.url.or_else(|| item.link.clone()),
+                summary: r.input.summary.map(|s| with_source(&s, by)),
+                ..r.input
+            }
+        })
+        .collect();
+    if !reviewed.is_empty() {
+        return reviewed;
+    }
+    let Some((verdict, claim)) = verdict_tag(&item.title) else {
+        return Vec::new();
+    };
+    let source = match item.published {
+        Some(p) => format!("{}, {}", feed.name, p.format("%Y-%m-%d")),
+        None => feed.name.clone(),
+    };
+    let summary = if item.summary.is_empty() {
+        &claim
+    } else {
+        &item.summary
+    };
+    vec![ClaimInput {
+        summary: Some(with_source(summary, source)),
+        claim: Some(claim.chars().take(2000).collect()),
+        verdict: Some(verdict.to_string()),
+        url: item.link.clone(),
+        incident_id: None,
+    }]
 }
 
 /// Waits after `failures` consecutive errors: the feed's interval doubled per failure, at most
@@ -424,27 +417,31 @@ pub async fn poll_once(
     let now = Utc::now();
     let next = |wait: Duration| ts(now + chrono::Duration::from_std(wait).unwrap_or_default());
     let outcome = match fetch(client, &feed.url, etag.as_deref(), lm.as_deref()).await {
-        Ok(Fetched::NotModified) => Ok((Fetched::NotModified, None)),
-        Ok(doc @ Fetched::Document { .. }) => {
-            let Fetched::Document { body, .. } = &doc else {
-                unreachable!()
-            };
-            parse(body).map(|items| (doc.clone(), Some(items)))
+        Ok(Fetched::NotModified) => Ok(None),
+        Ok(Fetched::Document {
+            body,
+            etag,
+            last_modified,
+        }) => {
+            // Parsing up to MAX_BYTES of XML is CPU work: off the async runtime.
+            match tokio::task::spawn_blocking(move || parse(&body)).await? {
+                Ok(items) => Ok(Some((items, etag, last_modified))),
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     };
     match outcome {
         Err(e) => {
-            let failures = store
-                .feed_failed(&feed.name, &e.to_string(), &ts(now), &next(backoff(every, 1)))
-                .await?;
+            let failures = state.as_ref().map_or(0, |s| s.consecutive_failures) + 1;
             let wait = backoff(every, failures);
-            // Store the real next time now that the failure count is known.
-            store.feed_failed_next(&feed.name, &next(wait)).await?;
+            store
+                .feed_failed(&feed.name, &e.to_string(), &ts(now), &next(wait))
+                .await?;
             tracing::warn!(feed = %feed.name, error = %e, failures, "feed poll failed");
             Ok(wait)
         }
-        Ok((Fetched::NotModified, _)) => {
+        Ok(None) => {
             store
                 .feed_polled(
                     &feed.name,
@@ -462,13 +459,7 @@ pub async fn poll_once(
                 .await?;
             Ok(every)
         }
-        Ok((
-            Fetched::Document {
-                etag, last_modified, ..
-            },
-            items,
-        )) => {
-            let items = items.unwrap_or_default();
+        Ok(Some((items, etag, last_modified))) => {
             let applied = match feed.kind {
                 FeedKind::Mentions => apply_mentions(store, feed, &items, limits).await?,
                 FeedKind::Debunks => apply_debunks(store, feed, &items).await?,

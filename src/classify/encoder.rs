@@ -81,6 +81,12 @@ impl Precision {
     /// Sapphire Rapids and later), else fp32: without them libtorch emulates bf16 and runs
     /// about 20x slower than fp32 (measured on an AVX2-only AMD EPYC).
     pub fn detect() -> (Precision, &'static str) {
+        // The CPU does not change while we run: look once.
+        static DETECTED: std::sync::OnceLock<(Precision, &'static str)> = std::sync::OnceLock::new();
+        *DETECTED.get_or_init(Self::detect_now)
+    }
+
+    fn detect_now() -> (Precision, &'static str) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512bf16") {

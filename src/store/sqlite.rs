@@ -1760,35 +1760,25 @@ impl Store {
         Ok(())
     }
 
-    /// Sets when a feed is polled next.
-    pub async fn feed_failed_next(&self, name: &str, next_poll_at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE feed_state SET next_poll_at = ? WHERE name = ?")
-            .bind(next_poll_at)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records a failed poll; returns the consecutive failures so far.
+    /// Records a failed poll and when to try again.
     pub async fn feed_failed(
         &self,
         name: &str,
         error: &str,
         at: &str,
         next_poll_at: &str,
-    ) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
+    ) -> anyhow::Result<()> {
+        sqlx::query(
             "UPDATE feed_state SET last_polled_at = ?, last_status = 'error', last_error = ?, last_error_at = ?, \
-             consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE name = ? \
-             RETURNING consecutive_failures",
+             consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE name = ?",
         )
         .bind(at)
         .bind(error)
         .bind(at)
         .bind(next_poll_at)
         .bind(name)
-        .fetch_one(&self.pool)
-        .await?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

@@ -31,16 +31,14 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     let db = state.store.ping().await;
     let model = state.classifier.is_some();
     let index_pending = index_pending(&state).await.ok();
+    let (precision, why) = state.settings.classifier.precision.resolve();
     let body = json!({
         "database": db,
         "index": true,
         "model": model,
         "model_problem": state.classifier_problem,
         "model_version": state.classifier.as_ref().map(|c| c.version().to_string()),
-        "encoder_precision": {
-            "precision": state.settings.classifier.precision.resolve().0.code(),
-            "why": state.settings.classifier.precision.resolve().1,
-        },
+        "encoder_precision": { "precision": precision.code(), "why": why },
         "index_docs": state.index.num_docs(),
         "index_pending": index_pending,
     });
@@ -76,38 +74,37 @@ pub(super) async fn feeds(State(state): State<AppState>, caller: Caller) -> AppR
 
 /// Prometheus lines for the feeds: last success time, consecutive failures, items added.
 fn feed_metrics(states: &[crate::store::FeedState]) -> String {
-    let mut s = String::from(
-        "# HELP tanggap_feed_last_success_timestamp_seconds Last good poll of a feed (0: never).\n\
-         # TYPE tanggap_feed_last_success_timestamp_seconds gauge\n",
+    let mut s = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, value: &dyn Fn(&crate::store::FeedState) -> i64| {
+        s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for f in states {
+            let feed = f.name.replace(['\\', '"', '\n'], "_");
+            s.push_str(&format!("{name}{{feed=\"{feed}\"}} {}\n", value(f)));
+        }
+    };
+    family(
+        "tanggap_feed_last_success_timestamp_seconds",
+        "gauge",
+        "Last good poll of a feed (0: never).",
+        &|f| {
+            f.last_success_at
+                .as_deref()
+                .and_then(crate::store::parse_ts)
+                .map_or(0, |t| t.timestamp())
+        },
     );
-    let label = |n: &str| n.replace(['\\', '"', '\n'], "_");
-    for f in states {
-        let t = f
-            .last_success_at
-            .as_deref()
-            .and_then(crate::store::parse_ts)
-            .map_or(0, |t| t.timestamp());
-        s.push_str(&format!(
-            "tanggap_feed_last_success_timestamp_seconds{{feed=\"{}\"}} {t}\n",
-            label(&f.name)
-        ));
-    }
-    s.push_str("# HELP tanggap_feed_consecutive_failures Failed polls since a feed's last good one.\n# TYPE tanggap_feed_consecutive_failures gauge\n");
-    for f in states {
-        s.push_str(&format!(
-            "tanggap_feed_consecutive_failures{{feed=\"{}\"}} {}\n",
-            label(&f.name),
-            f.consecutive_failures
-        ));
-    }
-    s.push_str("# HELP tanggap_feed_items_added_total Mentions or known claims created from a feed.\n# TYPE tanggap_feed_items_added_total counter\n");
-    for f in states {
-        s.push_str(&format!(
-            "tanggap_feed_items_added_total{{feed=\"{}\"}} {}\n",
-            label(&f.name),
-            f.items_added
-        ));
-    }
+    family(
+        "tanggap_feed_consecutive_failures",
+        "gauge",
+        "Failed polls since a feed's last good one.",
+        &|f| f.consecutive_failures,
+    );
+    family(
+        "tanggap_feed_items_added_total",
+        "counter",
+        "Mentions or known claims created from a feed.",
+        &|f| f.items_added,
+    );
     s
 }
 

@@ -287,22 +287,9 @@ async fn matching_on_labelled_pairs_never_auto_links_a_different_claim() {
     let text = std::fs::read_to_string(crate::helpers::repo().join("tests/data/claim_pairs.jsonl")).unwrap();
     let pairs: Vec<tanggap::claims::ClaimPair> =
         text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let mut texts: Vec<String> = pairs
-        .iter()
-        .flat_map(|p| [p.claim.clone(), p.post.clone()])
-        .collect();
-    texts.sort();
-    texts.dedup();
     let dir = tempfile::tempdir().unwrap();
     let settings = crate::helpers::settings_for(dir.path(), &Options::default());
-    let model = tanggap::classify::encoder::load_model(
-        &settings.encoder_dir(),
-        tanggap::classify::encoder::ModelOptions::from(&settings),
-    )
-    .unwrap();
-    let vectors = tanggap::classify::encoder::embed_with(&model, &texts).unwrap();
-    let vectors = texts.into_iter().zip(vectors).collect();
-    let (suggest, link) = tanggap::claims::pair_quality(&pairs, &vectors, &settings.claims).unwrap();
+    let (suggest, link) = tanggap::claims::evaluate_pairs(&settings, &pairs).unwrap();
     assert_eq!(link.fp, 0, "a different claim was auto-linked: {link:?}");
     assert!(
         suggest.recall() >= 0.6,

@@ -83,14 +83,7 @@ async fn draft_submit_return_resubmit_approve_copy() {
 
     // The incident page offers the draft's editor to a responder and nothing to act on to a viewer.
     let (responder_page, _) = app.login_as(Role::Responder).await;
-    let html = responder_page
-        .get(format!("{}/incidents/{iid}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_with(&responder_page, &format!("/incidents/{iid}")).await;
     assert!(
         html.contains(&format!("data-api=\"POST /api/v1/clarifications/{cid}/submit\"")),
         "{html}"
@@ -101,14 +94,7 @@ async fn draft_submit_return_resubmit_approve_copy() {
         "transition buttons"
     );
     let (viewer_page, _) = app.login_as(Role::Viewer).await;
-    let html = viewer_page
-        .get(format!("{}/incidents/{iid}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_with(&viewer_page, &format!("/incidents/{iid}")).await;
     assert!(
         !html.contains("data-api=") && html.contains("[PENIPUAN]"),
         "a viewer only reads"

@@ -385,15 +385,7 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
     );
 
     // Health in /metrics and on the page.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.text_with(&app.client, "/metrics").await;
     assert!(
         metrics.contains("tanggap_feed_items_added_total{feed=\"cekfakta\"} 4"),
         "{metrics}"

@@ -181,6 +181,18 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// The body of a GET made with `client` (a logged-in browser's, or the anonymous one).
+    pub async fn text_with(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// A page as a logged-in responder sees it.
     pub async fn page(&self, path: &str) -> (u16, String) {
         let (client, _) = self.login_as(Role::Responder).await;

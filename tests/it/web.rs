@@ -21,14 +21,7 @@ async fn pages_need_a_login_and_logout_ends_the_session() {
             .starts_with("/login?next="));
     }
     let (client, _) = app.login_as(Role::Viewer).await;
-    let page = client
-        .get(format!("{}/", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_with(&client, "/").await;
     assert!(page.contains("Antrean insiden terbuka"));
     // The session cookie is HttpOnly and SameSite.
     let csrf = between(&page, "name=\"csrf\" value=\"", "\"").unwrap();
@@ -114,14 +107,7 @@ async fn session_api_calls_need_the_csrf_token_and_roles_hold() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let page = viewer
-        .get(format!("{}/library", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_with(&viewer, "/library").await;
     let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
     let r = viewer
         .post(format!("{}/api/v1/clarifications/cl_x/copies", app.base))
@@ -185,14 +171,7 @@ async fn the_dashboard_measures_volume_status_and_response_times() {
         .await;
     assert_eq!(status, 200);
     let (client, _) = app.login_as(Role::Viewer).await;
-    let page = client
-        .get(format!("{}/dashboard", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_with(&client, "/dashboard").await;
     assert!(
         page.contains("<strong id=\"incidents-opened\">1</strong>"),
         "{page}"
@@ -204,14 +183,9 @@ async fn the_dashboard_measures_volume_status_and_response_times() {
         page.contains("<td>Waktu pengakuan</td>") && page.contains("<svg class=\"chart\""),
         "response times against the SLA"
     );
-    let bad = client
-        .get(format!("{}/dashboard?from=2026-12-01&to=2026-11-01", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let bad = app
+        .text_with(&client, "/dashboard?from=2026-12-01&to=2026-11-01")
+        .await;
     assert!(bad.contains("role=\"alert\""), "a bad period is explained");
     app.stop().await;
 }
