@@ -94,6 +94,12 @@ impl Label {
         Label::ALARMS.contains(&self)
     }
 
+    /// Whether an item is an *everyday* one: annotated for every alarm label and positive for
+    /// none (what the false-alarm budget and the false-alarm rate count).
+    pub fn everyday(annotates: impl Fn(Label) -> bool, positive: impl Fn(Label) -> bool) -> bool {
+        Label::ALARMS.iter().all(|&l| annotates(l) && !positive(l))
+    }
+
     /// `alarm` or `topic`, as shown in the API.
     pub fn kind(self) -> &'static str {
         if self.is_alarm() {

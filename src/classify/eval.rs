@@ -25,9 +25,7 @@ pub struct Outcome {
 impl Outcome {
     /// An everyday item: annotated for every alarm label and positive for none.
     pub fn is_everyday(&self) -> bool {
-        Label::ALARMS
-            .iter()
-            .all(|l| self.annotated.contains(l) && !self.gold.contains(l))
+        Label::everyday(|l| self.annotated.contains(&l), |l| self.gold.contains(&l))
     }
 }
 

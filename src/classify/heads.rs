@@ -620,9 +620,7 @@ impl EverydayBudget {
 
 /// Whether an example is an everyday post: annotated for every alarm label, positive for none.
 pub fn is_everyday(e: &Example) -> bool {
-    Label::ALARMS
-        .iter()
-        .all(|l| e.mask[l.index()] && !e.labels[l.index()])
+    Label::everyday(|l| e.mask[l.index()], |l| e.labels[l.index()])
 }
 
 fn everyday_budget(
