@@ -200,6 +200,7 @@ impl Application {
         )));
         let app = web::router(state.clone());
         let stopping = stop_tx.clone();
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let result = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;

@@ -16,7 +16,9 @@ use crate::web::AppState;
 /// Who is calling.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Token name (or `env` for environment tokens).
+    /// The person acting: a username for a web session or a token that belongs to a user;
+    /// `token:NAME` for a machine's token (usernames cannot contain `:`). Authorship and the
+    /// four-eyes rule compare this, so one person is one name whatever credential they use.
     pub name: String,
     /// Its role.
     pub role: Role,
@@ -61,7 +63,31 @@ pub fn new_token() -> String {
 }
 
 /// Creates and stores a token; returns the plain token (shown once) or `None` if the name is taken.
-pub async fn create_token(store: &Store, name: &str, role: Role) -> anyhow::Result<Option<String>> {
+/// A token with an `owner` acts as that user: it needs an active user whose role is at least the
+/// token's (an `ingest` token may belong to anyone), and it stops working when the user is disabled.
+pub async fn create_token(
+    store: &Store,
+    name: &str,
+    role: Role,
+    owner: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    if let Some(owner) = owner {
+        let user = store
+            .user(owner)
+            .await?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or_else(|| anyhow::anyhow!("no active user named {owner:?}"))?;
+        let user_role: Role = user
+            .role
+            .parse()
+            .map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
+        anyhow::ensure!(
+            role.within(user_role),
+            "a {} token cannot belong to {owner:?}, who is {}",
+            role.code(),
+            user_role.code()
+        );
+    }
     let token = new_token();
     let id = uuid::Uuid::now_v7().to_string();
     let created = store
@@ -70,6 +96,7 @@ pub async fn create_token(store: &Store, name: &str, role: Role) -> anyhow::Resu
             name,
             role.code(),
             &sha256_hex(token.as_bytes()),
+            owner,
             &ts(chrono::Utc::now()),
         )
         .await?;
@@ -235,18 +262,147 @@ impl FromRequestParts<AppState> for Caller {
         let hash = sha256_hex(token.as_bytes());
         if state.ingest_token_hashes.contains(&hash) {
             return Ok(Caller {
-                name: "env".into(),
+                name: "token:env".into(),
                 role: Role::Ingest,
             });
         }
         match state.store.token_by_hash(&hash).await? {
-            Some((name, role)) => Ok(Caller {
-                name,
+            Some((name, role, owner)) => Ok(Caller {
+                name: owner.unwrap_or_else(|| format!("token:{name}")),
                 role: role
                     .parse()
                     .map_err(|e| AppError::Internal(anyhow::anyhow!("stored role: {e}")))?,
             }),
             None => Err(AppError::Unauthorized),
         }
+    }
+}
+
+/// The client's address, for throttling: the TCP peer, or the last `X-Forwarded-For` entry when
+/// `server.trust_forwarded_for` is set. IPv6 addresses are cut to their /64, which one client
+/// usually holds whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    /// The throttling key of an IP address.
+    pub fn of(ip: std::net::IpAddr) -> ClientAddr {
+        match ip {
+            std::net::IpAddr::V4(v4) => ClientAddr(v4.to_string()),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientAddr(v4.to_string()),
+                None => {
+                    let s = v6.segments();
+                    ClientAddr(format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]))
+                }
+            },
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.settings.server.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientAddr::of(ip));
+            }
+        }
+        Ok(parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| ClientAddr::of(c.0.ip()))
+            .unwrap_or_else(|| ClientAddr("unknown".into())))
+    }
+}
+
+/// Whether a state-changing browser request comes from our own pages: a foreign `Origin` (or
+/// `Sec-Fetch-Site: cross-site`) is refused even with the right CSRF token. Requests without
+/// either header (non-browser clients) pass; the CSRF token still guards them.
+pub fn same_origin(headers: &axum::http::HeaderMap, base_url: &str) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return true;
+    };
+    let Some(origin) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, h)| h)
+    else {
+        return false; // "null" or garbage
+    };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let base_host = base_url
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
+    Some(origin) == host || Some(origin) == base_host
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_origin_may_change_state() {
+        let base = "https://tanggap.lampungprov.go.id";
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080")]), base));
+        assert!(same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]),
+            base
+        ));
+        assert!(same_origin(
+            &headers(&[
+                ("host", "10.0.0.5"),
+                ("origin", "https://tanggap.lampungprov.go.id")
+            ]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]),
+            base
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")]),
+            base
+        ));
+    }
+
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64() {
+        let a = ClientAddr::of("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = ClientAddr::of("2001:db8:1:2:bbbb::9".parse().unwrap());
+        assert_eq!(a, b);
+        assert_eq!(ClientAddr::of("::ffff:10.1.2.3".parse().unwrap()).0, "10.1.2.3");
     }
 }

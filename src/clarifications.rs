@@ -153,12 +153,13 @@ pub enum FlowError {
     /// Only admins approve or return.
     #[error("only an admin may approve or return a clarification")]
     NotAdmin,
-    /// Nobody approves their own draft.
-    #[error("nobody may approve or return their own draft")]
+    /// Nobody approves text they wrote.
+    #[error("nobody may approve or return their own draft or a draft they edited")]
     OwnDraft,
 }
 
-/// Checks an action and gives the new status. `is_admin` and `is_author` describe the actor.
+/// Checks an action and gives the new status. `is_admin` and `is_author` describe the actor
+/// (`is_author`: they wrote any of the text, as its author or an editor).
 pub fn transition(
     status: Status,
     action: Action,

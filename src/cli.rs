@@ -249,6 +249,11 @@ enum TokenAction {
         /// A unique name, e.g. "crawler-antara" or "dashboard".
         #[arg(long)]
         name: String,
+        /// The person the token belongs to (a username): it acts as them, e.g. for the
+        /// four-eyes rule, and stops working when they are disabled. Without it the token is a
+        /// machine's, named `token:NAME` in timelines.
+        #[arg(long)]
+        user: Option<String>,
     },
     /// List tokens (names and roles, never the tokens).
     List,
@@ -509,19 +514,25 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
 async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
     let store = Store::open(settings.database_url.expose()).await?;
     match action {
-        TokenAction::Create { role, name } => match crate::auth::create_token(&store, &name, role).await? {
-            Some(t) => {
-                println!("{t}");
-                eprintln!("created {} token {name:?}; it is shown only now", role.code());
+        TokenAction::Create { role, name, user } => {
+            match crate::auth::create_token(&store, &name, role, user.as_deref()).await? {
+                Some(t) => {
+                    println!("{t}");
+                    eprintln!("created {} token {name:?}; it is shown only now", role.code());
+                }
+                None => anyhow::bail!("a token named {name:?} already exists"),
             }
-            None => anyhow::bail!("a token named {name:?} already exists"),
-        },
+        }
         TokenAction::List => {
             for t in store.tokens().await? {
                 println!(
-                    "{:<24} {:<10} created {}{}",
+                    "{:<24} {:<10} {:<20} created {}{}",
                     t.name,
                     t.role,
+                    t.owner
+                        .as_deref()
+                        .map(|o| format!("user {o}"))
+                        .unwrap_or_else(|| "machine".into()),
                     t.created_at,
                     t.revoked_at.map(|r| format!(", revoked {r}")).unwrap_or_default()
                 );

@@ -162,6 +162,21 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Largest number of mentions per request.
     pub max_batch_items: usize,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a reverse proxy
+    /// that sets it); otherwise the TCP peer's address is used.
+    pub trust_forwarded_for: bool,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsAccess {
+    /// Anyone who can reach the port (totals only; no text, no names).
+    Public,
+    /// Callers with read access: an API token (e.g. Prometheus' `bearer_token`) or a session.
+    Token,
 }
 
 /// Limits on mention fields.

@@ -34,8 +34,7 @@ pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens
         }
     }
     let suffix = &uuid::Uuid::now_v7().simple().to_string()[..8];
-    let ingest = auth::create_token(store, &format!("demo-ingest-{suffix}"), Role::Ingest).await?;
-    let admin = auth::create_token(store, &format!("demo-admin-{suffix}"), Role::Admin).await?;
+    let ingest = auth::create_token(store, &format!("demo-ingest-{suffix}"), Role::Ingest, None).await?;
     let admin_password = auth::new_token()[3..19].to_string();
     if !auth::create_user(store, "admin", "Admin Demo", Role::Admin, &admin_password).await? {
         anyhow::bail!(
@@ -43,6 +42,9 @@ pub async fn tokens(store: &Store, data_dir: &Path) -> anyhow::Result<DemoTokens
             path.display()
         );
     }
+    // The demo admin token is the demo admin's: same person, same four-eyes rule.
+    let admin =
+        auth::create_token(store, &format!("demo-admin-{suffix}"), Role::Admin, Some("admin")).await?;
     let tokens = DemoTokens {
         ingest: ingest.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,
         admin: admin.ok_or_else(|| anyhow::anyhow!("demo token name taken"))?,

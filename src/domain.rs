@@ -292,6 +292,18 @@ impl Role {
     pub fn can_ingest(self) -> bool {
         matches!(self, Role::Ingest | Role::Admin)
     }
+
+    /// Whether a token with this role may belong to a person with role `person`: never more
+    /// than the person may do (an `ingest` token may belong to anyone).
+    pub fn within(self, person: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Ingest => 0,
+            Role::Viewer => 1,
+            Role::Responder => 2,
+            Role::Admin => 3,
+        };
+        self == Role::Ingest || rank(self) <= rank(person)
+    }
 }
 
 impl FromStr for Role {

@@ -480,6 +480,17 @@ pub struct IncidentFilter {
     pub offset: i64,
 }
 
+/// Recent failed logins, counted three ways (see `Store::login_failures_since`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// For this username from this address.
+    pub pair: i64,
+    /// From this address, any username.
+    pub address: i64,
+    /// For this username, any address.
+    pub account: i64,
+}
+
 /// An API token's stored form.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct TokenRow {
@@ -489,6 +500,8 @@ pub struct TokenRow {
     pub name: String,
     /// Role code.
     pub role: String,
+    /// The user the token acts for (`None`: a machine's token).
+    pub owner: Option<String>,
     /// Created.
     pub created_at: String,
     /// Revoked.

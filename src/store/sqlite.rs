@@ -396,36 +396,42 @@ impl Store {
         name: &str,
         role: &str,
         hash: &str,
+        owner: Option<&str>,
         at: &str,
     ) -> anyhow::Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES (?,?,?,?,?) \
+            "INSERT INTO api_tokens (id, name, role, token_hash, owner, created_at) VALUES (?,?,?,?,?,?) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(id)
         .bind(name)
         .bind(role)
         .bind(hash)
+        .bind(owner)
         .bind(at)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// The live token with this hash: (name, role).
-    pub async fn token_by_hash(&self, hash: &str) -> anyhow::Result<Option<(String, String)>> {
-        Ok(
-            sqlx::query_as("SELECT name, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
-                .bind(hash)
-                .fetch_optional(&self.pool)
-                .await?,
+    /// A live token's name, role and owner. A token whose owner is disabled is not live.
+    pub async fn token_by_hash(
+        &self,
+        hash: &str,
+    ) -> anyhow::Result<Option<(String, String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT t.name, t.role, t.owner FROM api_tokens t WHERE t.token_hash = ? AND t.revoked_at IS NULL \
+             AND (t.owner IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.username = t.owner AND u.disabled_at IS NULL))",
         )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// All tokens (without hashes).
     pub async fn tokens(&self) -> anyhow::Result<Vec<TokenRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at",
+            "SELECT id, name, role, owner, created_at, revoked_at FROM api_tokens ORDER BY created_at",
         )
         .fetch_all(&self.pool)
         .await?)
@@ -1170,6 +1176,18 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Everyone who wrote any of a clarification's text: its author and every editor.
+    pub async fn clarification_writers(&mut self, id: &str) -> anyhow::Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT actor FROM clarification_events \
+             WHERE clarification_id = ? AND kind IN ('drafted', 'edited')",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
+    }
+
     /// Registers a known claim (one per approved clarification).
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_known_claim(
@@ -1541,25 +1559,71 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed login.
-    pub async fn login_failed(&self, username: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, at) VALUES (?, ?)")
+    /// Everyone who wrote any text of each clarification of an incident, by clarification id.
+    pub async fn clarification_writers_of_incident(
+        &self,
+        incident_id: &str,
+    ) -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT e.clarification_id, e.actor FROM clarification_events e \
+             JOIN clarifications c ON c.id = e.clarification_id \
+             WHERE c.incident_id = ? AND e.kind IN ('drafted', 'edited')",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_id = std::collections::HashMap::<String, Vec<String>>::new();
+        for (id, actor) in rows {
+            by_id.entry(id).or_default().push(actor);
+        }
+        Ok(by_id)
+    }
+
+    /// Records a failed login and the address it came from.
+    pub async fn login_failed(&self, username: &str, address: &str, at: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
             .bind(username)
+            .bind(address)
             .bind(at)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Failed logins for a username since a time.
-    pub async fn login_failures_since(&self, username: &str, since: &str) -> anyhow::Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?")
-                .bind(username)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(n)
+    /// Failed logins since a time: (for this username from this address, from this address for
+    /// any username, for this username from any address).
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        address: &str,
+        since: &str,
+    ) -> anyhow::Result<LoginFailures> {
+        let (pair, address_total, account_total): (i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND address = ?2 AND at > ?3), \
+               (SELECT COUNT(*) FROM login_failures WHERE address = ?2 AND at > ?3), \
+               (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > ?3)",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(LoginFailures {
+            pair,
+            address: address_total,
+            account: account_total,
+        })
+    }
+
+    /// Forgets a username's failures from an address after that address logged in as it.
+    pub async fn login_succeeded(&self, username: &str, address: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = ? AND address = ?")
+            .bind(username)
+            .bind(address)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }
 

@@ -108,7 +108,14 @@ fn feed_metrics(states: &[crate::store::FeedState]) -> String {
     s
 }
 
-pub(super) async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
+/// `GET /metrics`: Prometheus text. Callers need read access unless `server.metrics = "public"`.
+pub(super) async fn metrics(
+    State(state): State<AppState>,
+    caller: Result<Caller, AppError>,
+) -> AppResult<Response> {
+    if state.settings.server.metrics == crate::config::MetricsAccess::Token {
+        caller?.require_read()?;
+    }
     let c = state.store.counts().await?;
     let index_pending = index_pending(&state).await?;
     let m = &state.metrics;

@@ -399,8 +399,10 @@ async fn act(
             return Err(AppError::Validation(errors));
         }
     }
-    let next =
-        cl::transition(status, action, caller.is_admin(), caller.name == c.author).map_err(flow_error)?;
+    // Four eyes: whoever wrote any of the text (the author or any editor) neither approves nor
+    // returns it.
+    let wrote = caller.name == c.author || tx.clarification_writers(&c.id).await?.contains(&caller.name);
+    let next = cl::transition(status, action, caller.is_admin(), wrote).map_err(flow_error)?;
     let at = ts(Utc::now());
     let incident = state
         .store

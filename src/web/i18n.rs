@@ -182,6 +182,7 @@ pub static ENGLISH: &[(&str, &str)] = &[
     ("Akui insiden", "Acknowledge incident"),
     ("Akui insiden?", "Acknowledge the incident?"),
     ("Alasan", "Reason"),
+    ("Anda ikut menulis draf ini; admin lain yang menyetujui.", "You wrote part of this draft; another admin approves it."),
     ("Antrean", "Queue"),
     ("Antrean insiden", "Incident queue"),
     ("Antrean insiden terbuka", "Queue of open incidents"),

@@ -17,10 +17,10 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use tokio::sync::Notify;
@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::classify::Classifier;
 use crate::config::Settings;
-use crate::error::InternalCause;
+use crate::error::{AppError, InternalCause};
 use crate::index::SearchIndex;
 use crate::playbooks::Playbooks;
 use crate::store::Store;
@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/ack/{token}", get(pages::ack_form).post(pages::ack))
         .fallback(api::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
         .layer(middleware::from_fn(i18n::scope))
         // Every answer: no MIME sniffing, no framing by other sites, no referrer leaks, and a
         // content policy that allows only our own scripts, styles and connections (the pages'
@@ -172,6 +173,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Refuses a state-changing request that a browser sent from another site (a foreign `Origin`
+/// or `Sec-Fetch-Site: cross-site`), before any handler runs, even with the right CSRF token.
+async fn same_origin_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.method().is_safe() && !crate::auth::same_origin(request.headers(), &state.base_url) {
+        return AppError::ForbiddenBecause("cross-site request refused".into()).into_response();
+    }
+    next.run(request).await
 }
 
 /// Logs the cause of every 500 inside the request's span; the client sees an opaque body.

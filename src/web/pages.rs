@@ -19,8 +19,14 @@ use crate::ingest::sha256_hex;
 use crate::store::{ts, wib, ClarificationFilter, IncidentFilter};
 
 const LOGIN_CSRF_COOKIE: &str = "tanggap_login_csrf";
-/// Failed logins allowed per username in the throttle window.
+/// Failed logins allowed for one username from one address in the throttle window.
 const MAX_FAILURES: i64 = 5;
+/// Failed logins allowed from one address, any usernames, in the throttle window (sprays).
+const MAX_ADDRESS_FAILURES: i64 = 20;
+/// Failed logins on one username, from anywhere, after which every attempt on it is slowed.
+const ACCOUNT_SLOWDOWN_AFTER: i64 = 10;
+/// The longest such slowdown, in seconds.
+const MAX_SLOWDOWN_SECONDS: i64 = 3;
 /// The throttle window in minutes.
 const THROTTLE_MINUTES: i64 = 15;
 
@@ -284,18 +290,22 @@ pub(super) async fn incident(
         limit: 50,
         ..Default::default()
     };
+    let writers = state.store.clarification_writers_of_incident(&id).await?;
     let clarifications: Vec<_> = state
         .store
         .clarifications(&filter)
         .await?
         .iter()
         .map(|c| {
+            // Four eyes: whoever wrote any of the text sees no approve or return buttons.
+            let wrote = c.author == user.username
+                || writers.get(&c.id).is_some_and(|w| w.contains(&user.username));
             let checks = crate::clarifications::check(&c.channel, &c.title, &c.body);
             let editable = crate::clarifications::Status::parse(&c.status).is_some_and(|s| s.editable());
             context! {
                 id => c.id, channel => c.channel, lang => c.lang, status => c.status, author => c.author,
                 verdict => c.verdict, return_comment => c.return_comment, title => c.title, body => c.body,
-                text => crate::clarifications::full_text(&c.title, &c.body), editable => editable,
+                text => crate::clarifications::full_text(&c.title, &c.body), editable => editable, wrote => wrote,
                 length => checks.length, limit => checks.limit, too_long => checks.too_long, unfilled => checks.unfilled,
             }
         })
@@ -400,6 +410,7 @@ pub(super) struct LoginForm {
 
 pub(super) async fn login(
     State(state): State<AppState>,
+    addr: auth::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
@@ -418,9 +429,10 @@ pub(super) async fn login(
     let now = Utc::now();
     let failures = state
         .store
-        .login_failures_since(&username, &ts(now - Duration::minutes(THROTTLE_MINUTES)))
+        .login_failures_since(&username, &addr.0, &ts(now - Duration::minutes(THROTTLE_MINUTES)))
         .await?;
-    if failures >= MAX_FAILURES {
+    // Hard limits hold only for the address that failed: an outsider cannot lock a colleague out.
+    if failures.pair >= MAX_FAILURES || failures.address >= MAX_ADDRESS_FAILURES {
         let mut r = login_page(
             StatusCode::TOO_MANY_REQUESTS,
             &fresh,
@@ -431,6 +443,12 @@ pub(super) async fn login(
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(THROTTLE_MINUTES * 60));
         return Ok(r);
+    }
+    // Many failures on one account from many addresses slow every attempt on it a little
+    // (up to a few seconds), which a person barely notices and a password sprayer pays for.
+    if failures.account >= ACCOUNT_SLOWDOWN_AFTER {
+        let extra = (failures.account - ACCOUNT_SLOWDOWN_AFTER + 1).min(MAX_SLOWDOWN_SECONDS);
+        tokio::time::sleep(std::time::Duration::from_secs(extra as u64)).await;
     }
     let user = state
         .store
@@ -443,8 +461,8 @@ pub(super) async fn login(
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     let ok = auth::verify_password(f.password.chars().take(1024).collect(), hash).await && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
-        state.store.login_failed(&username, &ts(now)).await?;
-        tracing::warn!(%username, "failed login");
+        state.store.login_failed(&username, &addr.0, &ts(now)).await?;
+        tracing::warn!(%username, address = %addr.0, "failed login");
         return Ok(login_page(
             StatusCode::UNAUTHORIZED,
             &fresh,
@@ -453,6 +471,7 @@ pub(super) async fn login(
             Some("Nama pengguna atau kata sandi salah."),
         ));
     };
+    state.store.login_succeeded(&username, &addr.0).await?;
     let session_id = auth::new_token();
     let expires = now + Duration::hours(SESSION_HOURS);
     state

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use tanggap::domain::Role;
 
-use crate::helpers::{require_model, spawn_app, Options, TestApp};
+use crate::helpers::{between, require_model, spawn_app, Options, TestApp};
 
 const SCAM: &str = "Assalamualaikum Bapak/Ibu Kepala Desa, saya Gubernur Lampung. Ini nomor WA baru saya. \
     Mohon bantu transfer dulu dana 25 juta ke rekening BRI 0987654321 a.n. staf ajudan, besok saya ganti. Penting!";
@@ -637,5 +637,151 @@ async fn verdicts_assignments_and_dismissals_are_recorded_as_feedback() {
     let decisions: Vec<&str> = feedback.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(decisions, ["confirmed", "dismissed"]);
     assert!(feedback[1].1.contains("scam") && feedback[1].2.as_deref() == Some("salah deteksi"));
+    app.stop().await;
+}
+
+/// Four eyes: an admin who edited a responder's draft cannot approve it, and one person is one
+/// name whatever credential they use (a draft written in a web session is not approved with the
+/// same person's API token).
+#[tokio::test]
+async fn editors_cannot_approve_and_a_person_is_one_name_across_credentials() {
+    let app = spawn_app(Options::default()).await;
+    let incident = scam_incident(&app).await;
+    let iid = incident["id"].as_str().unwrap();
+    let vars = json!({"fakta": "f", "sumber": "s", "tautan": "https://x.id", "klaim": "k"});
+    let responder = app.token(Role::Responder).await;
+    let (status, draft) = app
+        .call(
+            "POST",
+            &format!("/api/v1/incidents/{iid}/clarifications"),
+            &responder,
+            Some(json!({"channel": "whatsapp", "verdict": "penipuan", "variables": vars})),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let cid = draft["id"].as_str().unwrap().to_string();
+    // An admin rewrites the responder's draft entirely, submits it, then tries to approve it.
+    let editor = app.token(Role::Admin).await;
+    let (status, edited) = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/clarifications/{cid}"),
+            &editor,
+            Some(json!({"title": "Judul baru", "body": "Isi yang ditulis ulang oleh admin."})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/clarifications/{cid}/submit"),
+            &editor,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    for action in ["approve", "return"] {
+        let body = (action == "return").then(|| json!({"comment": "ubah"}));
+        let (status, err) = app
+            .call(
+                "POST",
+                &format!("/api/v1/clarifications/{cid}/{action}"),
+                &editor,
+                body,
+            )
+            .await;
+        assert_eq!(status, 403, "{action} by an editor: {err}");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains("edited"),
+            "{err}"
+        );
+    }
+    // A third person approves: approved_by is them, the author is still the responder.
+    let (status, approved) = app
+        .call(
+            "POST",
+            &format!("/api/v1/clarifications/{cid}/approve"),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_ne!(approved["approved_by"], approved["author"]);
+
+    // An admin drafts in a web session and submits; their own token cannot approve it.
+    let (web, username) = app.login_as(Role::Admin).await;
+    let page = app.text_with(&web, "/library").await;
+    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let r = web
+        .post(format!("{}/api/v1/incidents/{iid}/clarifications", app.base))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"channel": "whatsapp", "verdict": "penipuan", "variables": vars}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let draft: Value = r.json().await.unwrap();
+    assert_eq!(draft["author"], username.as_str());
+    let cid = draft["id"].as_str().unwrap().to_string();
+    let r = web
+        .post(format!("{}/api/v1/clarifications/{cid}/submit", app.base))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let page = app.text_with(&web, &format!("/incidents/{iid}")).await;
+    assert!(
+        !page.contains(&format!("/api/v1/clarifications/{cid}/approve")),
+        "no approve button for a writer"
+    );
+    assert!(page.contains("admin lain yang menyetujui"));
+    let own_token = tanggap::auth::create_token(&app.store, "personal", Role::Admin, Some(&username))
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, err) = app
+        .call(
+            "POST",
+            &format!("/api/v1/clarifications/{cid}/approve"),
+            &own_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    // A token cannot carry more rights than its person, and a machine token is never a person.
+    let (viewer_web, viewer) = app.login_as(Role::Viewer).await;
+    drop(viewer_web);
+    assert!(
+        tanggap::auth::create_token(&app.store, "too-much", Role::Admin, Some(&viewer))
+            .await
+            .is_err()
+    );
+    let machine = app.token(Role::Admin).await;
+    let (status, who) = app
+        .call(
+            "POST",
+            &format!("/api/v1/clarifications/{cid}/approve"),
+            &machine,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{who}");
+    assert!(
+        who["approved_by"].as_str().unwrap().starts_with("token:"),
+        "{who}"
+    );
+    // Disabling the person stops their token too.
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/v1/users/{username}/disable"),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.call("GET", "/api/v1/incidents", &own_token, None).await;
+    assert_eq!(status, 401);
     app.stop().await;
 }

@@ -88,10 +88,11 @@ pub async fn spawn_app(mut opts: Options) -> TestApp {
     let settings = settings_for(data_dir.path(), &opts);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app = Application::build(settings, listener).await.expect("app builds");
-    let admin_token = tanggap::auth::create_token(app.store(), &format!("admin-{}", uuid_ish()), Role::Admin)
-        .await
-        .unwrap()
-        .unwrap();
+    let admin_token =
+        tanggap::auth::create_token(app.store(), &format!("admin-{}", uuid_ish()), Role::Admin, None)
+            .await
+            .unwrap()
+            .unwrap();
     let base = format!("http://{}", app.local_addr());
     let store = app.store().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -135,10 +136,15 @@ impl TestApp {
 
     /// A new API token with a role.
     pub async fn token(&self, role: Role) -> String {
-        tanggap::auth::create_token(&self.store, &format!("{}-{}", role.code(), uuid_ish()), role)
-            .await
-            .unwrap()
-            .unwrap()
+        tanggap::auth::create_token(
+            &self.store,
+            &format!("{}-{}", role.code(), uuid_ish()),
+            role,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap()
     }
 
     /// A JSON request with a token.

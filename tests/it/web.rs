@@ -1,6 +1,6 @@
 //! Accounts and pages over HTTP: login, sessions, CSRF, throttling, logout, the library page.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use tanggap::domain::Role;
 
 use crate::helpers::{between, spawn_app, Options, PASSWORD};
@@ -73,7 +73,7 @@ async fn login_sets_a_safe_cookie_and_failures_are_throttled() {
     assert_eq!(
         blocked.status(),
         429,
-        "even the right password waits out the throttle"
+        "from the address that failed, even the right password waits out the throttle"
     );
     assert_eq!(blocked.headers()["retry-after"], "900");
     // A form posted without the login CSRF cookie is refused.
@@ -85,6 +85,160 @@ async fn login_sets_a_safe_cookie_and_failures_are_throttled() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    app.stop().await;
+}
+
+/// A browser client that says it comes from `address` (the app trusts X-Forwarded-For here).
+fn client_from(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Throttling slows an attacker per address and per account, but nobody can lock a colleague
+/// out: failures count against the address they come from, and a success clears them.
+#[tokio::test]
+async fn an_outsider_cannot_lock_a_colleague_out() {
+    let app = spawn_app(Options {
+        config_toml: Some("[server]\ntrust_forwarded_for = true\n".into()),
+        ..Options::default()
+    })
+    .await;
+    tanggap::auth::create_user(&app.store, "budi", "Budi", Role::Responder, PASSWORD)
+        .await
+        .unwrap();
+    let attacker = client_from("203.0.113.9");
+    for _ in 0..5 {
+        assert_eq!(app.login(&attacker, "budi", "tebakan-salah").await.status(), 401);
+    }
+    assert_eq!(app.login(&attacker, "budi", PASSWORD).await.status(), 429);
+    // Budi, at the office, logs in at once.
+    let budi = client_from("198.51.100.7");
+    assert_eq!(app.login(&budi, "budi", PASSWORD).await.status(), 303);
+    // A success clears the address's failures on that account: four typos, a success, four more
+    // typos, and the right password still works.
+    let typist = client_from("198.51.100.8");
+    for round in 0..2 {
+        for _ in 0..4 {
+            assert_eq!(app.login(&typist, "budi", "hampir-benar").await.status(), 401);
+        }
+        assert_eq!(
+            app.login(&typist, "budi", PASSWORD).await.status(),
+            303,
+            "round {round}"
+        );
+    }
+    // Spraying across usernames from one address is stopped at 20 failures.
+    let sprayer = client_from("203.0.113.10");
+    for i in 0..20 {
+        let r = app.login(&sprayer, &format!("user{i}"), "Password123!").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    assert_eq!(app.login(&sprayer, "budi", PASSWORD).await.status(), 429);
+    assert_eq!(app.login(&budi, "budi", PASSWORD).await.status(), 303);
+    // IPv6 neighbours in one /64 share a budget.
+    let a = client_from("2001:db8:7:7::1");
+    for _ in 0..5 {
+        assert_eq!(app.login(&a, "budi", "salah-lagi").await.status(), 401);
+    }
+    let b = client_from("2001:db8:7:7::2");
+    assert_eq!(app.login(&b, "budi", PASSWORD).await.status(), 429);
+    app.stop().await;
+}
+
+/// A write from another site is refused even with the session's CSRF token.
+#[tokio::test]
+async fn foreign_origins_cannot_write() {
+    let app = spawn_app(Options::default()).await;
+    let (admin, _) = app.login_as(Role::Admin).await;
+    let page = app.text_with(&admin, "/library").await;
+    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let body =
+        json!({"username": "sari", "name": "Sari", "role": "viewer", "password": "kata-sandi-panjang"});
+    let r = admin
+        .post(format!("{}/api/v1/users", app.base))
+        .header("x-csrf-token", &csrf)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "forbidden");
+    let r = admin
+        .post(format!("{}/api/v1/users", app.base))
+        .header("x-csrf-token", &csrf)
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        app.store.user("sari").await.unwrap().is_none(),
+        "nothing was written"
+    );
+    let r = admin
+        .post(format!("{}/api/v1/users", app.base))
+        .header("x-csrf-token", &csrf)
+        .header("origin", &app.base)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "our own origin passes");
+    app.stop().await;
+}
+
+/// `/metrics` needs a caller with read access unless the config makes it public.
+#[tokio::test]
+async fn metrics_need_a_token_unless_public() {
+    let app = spawn_app(Options::default()).await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let ingest = app.token(Role::Ingest).await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&ingest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "an ingest token cannot read");
+    let viewer = app.token(Role::Viewer).await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("tanggap_mentions "));
+    app.stop().await;
+    let app = spawn_app(Options {
+        config_toml: Some("[server]\nmetrics = \"public\"\n".into()),
+        ..Options::default()
+    })
+    .await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     app.stop().await;
 }
 
