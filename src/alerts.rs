@@ -22,6 +22,10 @@ use crate::store::{ts, wib, NewIncident, NewMail, OutboxRow, PendingMention, Sto
 
 /// Attempts before a mail is given up and noted on the timeline.
 pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a mail waits out an unreachable mail server before it is given up.
+pub const MAX_AGE_HOURS: i64 = 24;
+/// How often the outbox probes an unreachable mail server (with one mail).
+pub const OUTAGE_RETRY_SECONDS: i64 = 5;
 
 fn templates() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -251,8 +255,10 @@ impl Transport {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
                     SendError::Permanent(e.to_string())
-                } else {
+                } else if e.is_transient() {
                     SendError::Transient(e.to_string())
+                } else {
+                    SendError::Unreachable(e.to_string())
                 }
             }),
             Transport::Files(t, _) => t
@@ -265,8 +271,12 @@ impl Transport {
 }
 
 enum SendError {
+    /// The server answered 4xx: try again later, up to [`MAX_ATTEMPTS`].
     Transient(String),
+    /// The server answered 5xx, or the mail cannot be built: give up.
     Permanent(String),
+    /// No answer: connection refused, reset, timed out, TLS failed. Not the mail's fault.
+    Unreachable(String),
 }
 
 fn build_message(from: &str, mail: &OutboxRow) -> anyhow::Result<Message> {
@@ -313,8 +323,13 @@ pub async fn run_outbox(
 ) {
     loop {
         match deliver_due(&store, &transport, &from).await {
-            Ok(0) | Err(_) => {}
-            Ok(_) => continue,
+            // Progress: look for more at once.
+            Ok(Delivery {
+                attempted,
+                unreachable: false,
+            }) if attempted > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "outbox"),
         }
         tokio::select! {
             _ = notify.notified() => {}
@@ -324,11 +339,26 @@ pub async fn run_outbox(
     }
 }
 
-/// Sends every mail that is due now; returns how many were attempted.
-pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> anyhow::Result<usize> {
+/// What one pass over the due mail did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// Mails handed to the transport.
+    pub attempted: usize,
+    /// The pass stopped because the mail server could not be reached.
+    pub unreachable: bool,
+}
+
+/// Sends the mail that is due now, oldest first. When the server cannot be reached the pass
+/// stops at that mail: the others keep their place and their attempts (an outage does not use up
+/// a mail's tries), and the loop probes again with one mail every few seconds. A mail is given
+/// up only after [`MAX_ATTEMPTS`] answers from a server that refused it, or after
+/// [`MAX_AGE_HOURS`] of outage.
+pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> anyhow::Result<Delivery> {
     let now = Utc::now();
     let due = store.due_mail(&ts(now), 20).await?;
+    let mut attempted = 0;
     for mail in &due {
+        attempted += 1;
         let result = match build_message(from, mail) {
             Ok(message) => transport.send(message).await,
             Err(e) => Err(SendError::Permanent(format!("{e:#}"))),
@@ -338,6 +368,21 @@ pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> an
             Ok(()) => {
                 tracing::info!(mail = mail.id, incident = ?mail.incident_id, "alert mail delivered");
                 store.mail_sent(mail, &at).await?;
+            }
+            Err(SendError::Unreachable(e)) => {
+                let age = crate::store::parse_ts(&mail.created_at).map(|c| Utc::now() - c);
+                if age.is_some_and(|a| a > Duration::hours(MAX_AGE_HOURS)) {
+                    tracing::error!(mail = mail.id, error = %e, "mail server unreachable for too long; giving up");
+                    store.mail_failed(mail, &at, &e, None).await?;
+                    continue;
+                }
+                let next = ts(Utc::now() + Duration::seconds(OUTAGE_RETRY_SECONDS));
+                tracing::warn!(mail = mail.id, error = %e, "mail server unreachable; waiting");
+                store.mail_deferred(mail, &e, &next).await?;
+                return Ok(Delivery {
+                    attempted,
+                    unreachable: true,
+                });
             }
             Err(SendError::Transient(e)) if mail.attempts + 1 < MAX_ATTEMPTS => {
                 let next = ts(Utc::now() + backoff(mail.attempts));
@@ -350,7 +395,10 @@ pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> an
             }
         }
     }
-    Ok(due.len())
+    Ok(Delivery {
+        attempted,
+        unreachable: false,
+    })
 }
 
 /// A tiny cancellation signal shared by background loops.

@@ -370,6 +370,8 @@ pub struct OutboxRow {
     pub attempts: i64,
     /// The thread root it replies to.
     pub thread_root: Option<String>,
+    /// When it was queued.
+    pub created_at: String,
 }
 
 /// A mail to enqueue.
@@ -525,6 +527,21 @@ pub struct Counts {
     pub outbox_sent: i64,
     /// Mails given up on.
     pub outbox_failed: i64,
+    /// When the oldest waiting mail was queued.
+    pub outbox_oldest_at: Option<String>,
+    /// The last error of a waiting mail (the server's answer or why it could not be reached).
+    pub outbox_last_error: Option<String>,
+}
+
+impl Counts {
+    /// Seconds the oldest waiting mail has waited (0 when none waits).
+    pub fn outbox_oldest_seconds(&self, now: DateTime<Utc>) -> i64 {
+        self.outbox_oldest_at
+            .as_deref()
+            .and_then(parse_ts)
+            .map(|t| (now - t).num_seconds().max(0))
+            .unwrap_or(0)
+    }
 }
 
 /// A clarification row.

@@ -326,8 +326,8 @@ impl Store {
     /// Mails due for a (re)try.
     pub async fn due_mail(&self, now: &str, limit: i64) -> anyhow::Result<Vec<OutboxRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root \
-             FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
+            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root, \
+             created_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
              ORDER BY id LIMIT ?",
         )
         .bind(now)
@@ -350,6 +350,18 @@ impl Store {
                 .await?;
         }
         tx.commit().await
+    }
+
+    /// Puts a mail back to wait out an unreachable server: its error and next try are noted,
+    /// its attempts are not used up.
+    pub async fn mail_deferred(&self, mail: &OutboxRow, error: &str, retry_at: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
+            .bind(error)
+            .bind(retry_at)
+            .bind(mail.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Records a failed attempt; `retry_at = None` gives up and notes it on the timeline.
@@ -460,6 +472,13 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
+        let (oldest, last_error): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
+                    (SELECT last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                     AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(Counts {
             mentions: row.0,
             unclassified: row.1,
@@ -468,6 +487,8 @@ impl Store {
             outbox_pending: row.4,
             outbox_sent: row.5,
             outbox_failed: row.6,
+            outbox_oldest_at: oldest,
+            outbox_last_error: last_error,
         })
     }
 

@@ -143,7 +143,12 @@ pub(super) async fn metrics(
         m.ingest_duplicates.load(Ordering::Relaxed),
         m.ingest_rejected.load(Ordering::Relaxed),
     );
-    let text = text + &feed_metrics(&state.store.feed_states().await?);
+    let text =
+        text + &format!(
+            "# HELP tanggap_outbox_oldest_pending_seconds How long the oldest waiting mail has waited.\n\
+             # TYPE tanggap_outbox_oldest_pending_seconds gauge\ntanggap_outbox_oldest_pending_seconds {}\n",
+            c.outbox_oldest_seconds(chrono::Utc::now())
+        ) + &feed_metrics(&state.store.feed_states().await?);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 

@@ -194,8 +194,16 @@ pub(super) async fn queue(
         assignee => nonempty(&p.assignee), region => nonempty(&p.region),
     };
     let tray = super::review::tray(&state, 20, 0).await?;
+    // Mail that has waited over a minute means the mail server is down or refusing: say so.
+    let waited = counts.outbox_oldest_seconds(Utc::now());
+    let mail_backlog = (counts.outbox_pending > 0 && waited >= 60).then(|| {
+        context! {
+            count => counts.outbox_pending, minutes => waited / 60,
+            error => counts.outbox_last_error.as_deref().map(|e| e.chars().take(200).collect::<String>()),
+        }
+    });
     let ctx = context! {
-        tray => tray,
+        tray => tray, mail_backlog => mail_backlog,
         alarms => Label::ALARMS.iter().map(|l| l.code()).collect::<Vec<_>>(),
         incidents => incidents, counts => counts, model_problem => state.classifier_problem,
         user => user_ctx(&user), filters => filters, error => error,

@@ -175,6 +175,26 @@ async fn mail_waits_out_smtp_outages_and_is_delivered_exactly_once() {
         .await;
     assert!(m["incident_id"].is_string(), "{m}");
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // While it lasts, the backlog and its age are in /metrics.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let gauge = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    assert!(gauge("tanggap_outbox_pending") >= 1.0, "{metrics}");
+    assert!(gauge("tanggap_outbox_oldest_pending_seconds") >= 1.0, "{metrics}");
     let smtp = SmtpSink::start_on(port, dir);
     let mails = smtp.wait_for(2).await;
     assert!(
