@@ -55,6 +55,52 @@ impl Caller {
     }
 }
 
+/// Typed role guards: a handler names the role it needs in its arguments, before any path, query
+/// or body extractor, so the role is checked first (a caller without it gets 403 whatever the
+/// body or id) and a handler cannot forget the check. Each wraps the [`Caller`].
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Caller);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = AppError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                let allowed: fn(Role) -> bool = $allowed;
+                if allowed(caller.role) {
+                    Ok($name(caller))
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// A caller who may read: viewer, responder or admin.
+    Reader,
+    Role::can_read
+);
+role_guard!(
+    /// A caller who may work incidents: responder or admin.
+    Responder,
+    Role::can_respond
+);
+role_guard!(
+    /// An admin.
+    Admin,
+    |r| r == Role::Admin
+);
+role_guard!(
+    /// A caller who may send mentions: an ingest token or an admin.
+    Ingester,
+    Role::can_ingest
+);
+
 /// A new random token: `tg_` and 32 bytes in hex.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Ingester, Reader, Responder};
 use crate::domain::{IncidentStatus, Label, Severity};
 use crate::error::{AppError, AppQuery, AppResult};
 use crate::index::SearchError;
@@ -57,8 +57,7 @@ async fn index_pending(state: &AppState) -> anyhow::Result<i64> {
 }
 
 /// `GET /api/v1/feeds` (viewer+): every feed (the TOML file's and the admins') with its health.
-pub(super) async fn feeds(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    caller.require_read()?;
+pub(super) async fn feeds(State(state): State<AppState>, _: Reader) -> AppResult<Json<Value>> {
     let states = state.store.feed_states().await?;
     let feeds: Vec<Value> = states
         .iter()
@@ -154,11 +153,10 @@ pub(super) async fn metrics(
 
 pub(super) async fn post_mentions(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Ingester,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Response> {
-    caller.require_ingest()?;
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge(state.settings.server.max_body_bytes)
@@ -243,10 +241,9 @@ pub(crate) fn mention_json(m: &MentionRow) -> Value {
 
 pub(super) async fn get_mention(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let m = state
         .store
         .mention(&id)
@@ -423,10 +420,9 @@ pub(super) async fn run_search(state: &AppState, request: crate::index::SearchRe
 /// `GET /api/v1/search`: full-text search with filters, order, page, highlights and facets.
 pub(super) async fn search(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     AppQuery(p): AppQuery<SearchParams>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let request = search_request(p)?;
     Ok(Json(run_search(&state, request).await?))
 }
@@ -564,10 +560,9 @@ pub(crate) fn incident_json(i: &IncidentRow) -> Value {
 
 pub(super) async fn list_incidents(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     AppQuery(p): AppQuery<IncidentParams>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let mut filter = incident_filter(
         p.status.as_deref(),
         p.label.as_deref(),
@@ -586,10 +581,9 @@ pub(super) async fn list_incidents(
 
 pub(super) async fn get_incident(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let i = state
         .store
         .incident(&id)
@@ -676,11 +670,10 @@ async fn incident_response(state: &AppState, id: &str) -> AppResult<Json<Value>>
 /// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).
 pub(super) async fn transition(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<TransitionReq>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     let to: IncidentStatus = req
         .to
         .parse()
@@ -732,11 +725,10 @@ pub(super) struct TriageReq {
 /// decisions for retraining (`tanggap train --include-feedback`).
 pub(super) async fn triage(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<TriageReq>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     let bad = |field: &str, message: &str| AppError::field(field, message);
     let verdict = super::clarify::parse_verdict(req.verdict.as_deref())?.map(|v| v.code().to_string());
     let assignee = req.assignee.map(|a| a.trim().to_string());
@@ -825,11 +817,10 @@ pub(super) struct MergeReq {
 /// closes `from` (dismissed, "merged into …"); both timelines record it.
 pub(super) async fn merge(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<MergeReq>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     if req.from == id {
         return Err(AppError::field("from", "cannot merge an incident into itself"));
     }
@@ -897,11 +888,10 @@ pub(super) struct SplitReq {
 /// same labels, team and playbook; at least one mention must stay.
 pub(super) async fn split(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<SplitReq>,
 ) -> AppResult<Response> {
-    caller.require_responder()?;
     let source = state
         .store
         .incident(&id)

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Reader, Responder};
 use crate::clarifications::{self as cl, Action, FlowError, Status, Verdict};
 use crate::error::{AppError, AppJson, AppQuery, AppResult, FieldError};
 use crate::store::{ts, ClarificationFilter, ClarificationRow, IncidentRow, StoreTx};
@@ -92,11 +92,10 @@ pub(super) struct NewDraft {
 
 pub(super) async fn create_draft(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(incident_id): Path<String>,
     AppJson(req): AppJson<NewDraft>,
 ) -> AppResult<Response> {
-    caller.require_responder()?;
     let incident = incident_or_404(&state, &incident_id).await?;
     let verdict = parse_verdict(req.verdict.as_deref())?;
     let playbook_id = incident
@@ -201,10 +200,9 @@ pub(super) async fn create_draft(
 
 pub(super) async fn get_clarification(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let c = state
         .store
         .clarification(&id)
@@ -236,10 +234,9 @@ pub(super) struct LibraryParams {
 
 pub(super) async fn list_clarifications(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     AppQuery(p): AppQuery<LibraryParams>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     if let Some(s) = p.status.as_deref().filter(|s| !s.is_empty()) {
         Status::parse(s).ok_or_else(|| field("status", "must be draft, submitted, returned or approved"))?;
     }
@@ -276,11 +273,10 @@ pub(super) struct Edit {
 
 pub(super) async fn edit_clarification(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     AppJson(req): AppJson<Edit>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     let verdict = parse_verdict(req.verdict.as_deref())?;
     for (name, v) in [("title", &req.title), ("body", &req.body)] {
         if v.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
@@ -358,7 +354,6 @@ async fn act(
         .ok_or(AppError::NotFound("clarification"))?;
     let status = Status::parse(&c.status).ok_or_else(|| anyhow::anyhow!("stored status {:?}", c.status))?;
     if action == Action::Submit {
-        caller.require_responder()?;
         let checks = cl::check(&c.channel, &c.title, &c.body);
         let mut errors = Vec::new();
         if !checks.unfilled.is_empty() {
@@ -474,7 +469,7 @@ async fn act(
 
 pub(super) async fn submit(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(act(&state, &caller, &id, Action::Submit, None).await?))
@@ -482,20 +477,18 @@ pub(super) async fn submit(
 
 pub(super) async fn approve(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     Ok(Json(act(&state, &caller, &id, Action::Approve, None).await?))
 }
 
 pub(super) async fn send_back(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     AppJson(req): AppJson<ReturnReq>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     Ok(Json(
         act(&state, &caller, &id, Action::Return, req.comment).await?,
     ))
@@ -511,11 +504,10 @@ pub(super) struct CopyReq {
 /// Logs that someone copied an approved reply and gives them the text.
 pub(super) async fn copy(
     State(state): State<AppState>,
-    caller: Caller,
+    Reader(caller): Reader,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let req: CopyReq = if body.iter().all(u8::is_ascii_whitespace) {
         CopyReq::default()
     } else {
@@ -546,10 +538,9 @@ pub(super) async fn copy(
 /// schema.org ClaimReview JSON-LD of an approved clarification.
 pub(super) async fn claim_review(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    caller.require_read()?;
     let c = state
         .store
         .clarification(&id)
@@ -593,11 +584,10 @@ pub(super) struct PlaybookSwitch {
 
 pub(super) async fn switch_playbook(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(incident_id): Path<String>,
     AppJson(req): AppJson<PlaybookSwitch>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     let incident = incident_or_404(&state, &incident_id).await?;
     let pb = state
         .playbooks
@@ -630,11 +620,10 @@ pub(super) struct Mark {
 
 pub(super) async fn mark_step(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path((incident_id, step)): Path<(String, i64)>,
     AppJson(req): AppJson<Mark>,
 ) -> AppResult<Json<Value>> {
-    caller.require_responder()?;
     let incident = incident_or_404(&state, &incident_id).await?;
     let pb_id = incident
         .playbook_id
@@ -677,8 +666,7 @@ pub(super) async fn mark_step(
     ))
 }
 
-pub(super) async fn list_playbooks(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    caller.require_read()?;
+pub(super) async fn list_playbooks(State(state): State<AppState>, _: Reader) -> AppResult<Json<Value>> {
     Ok(Json(
         json!({ "playbooks": state.playbooks.all.iter().map(|p| json!({
         "id": p.id, "title": p.title, "version": p.version, "labels": p.labels, "severities": p.severities,
@@ -690,10 +678,9 @@ pub(super) async fn list_playbooks(State(state): State<AppState>, caller: Caller
 
 pub(super) async fn get_playbook(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_read()?;
     let p = state.playbooks.get(&id).ok_or(AppError::NotFound("playbook"))?;
     Ok(Json(serde_json::to_value(p).map_err(anyhow::Error::from)?))
 }

@@ -8,9 +8,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::auth::Caller;
+use crate::auth::Admin;
 use crate::config::{FeedConfig, FeedKind};
-use crate::domain::Role;
 use crate::error::{AppError, AppJson, AppResult};
 
 /// `POST /api/v1/feeds` body.
@@ -24,14 +23,6 @@ pub(super) struct NewFeed {
     region: Option<String>,
     #[serde(default)]
     every_secs: Option<u64>,
-}
-
-fn require_admin(caller: &Caller) -> Result<(), AppError> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// Validates a feed as the TOML file's are (name, http(s) address, kind, interval).
@@ -79,10 +70,9 @@ fn validate(req: NewFeed) -> Result<FeedConfig, AppError> {
 /// "every_secs"? (60-86400, default 300)}`; 409 when the name is taken.
 pub(super) async fn add(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     AppJson(req): AppJson<NewFeed>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    require_admin(&caller)?;
     let feed = validate(req)?;
     if !state.store.add_feed(&feed, &caller.name).await? {
         return Err(AppError::Conflict(format!("a feed named {:?} exists", feed.name)));
@@ -97,8 +87,7 @@ pub(super) async fn add(
     ))
 }
 
-async fn set_enabled(state: &AppState, caller: &Caller, name: &str, enabled: bool) -> AppResult<Json<Value>> {
-    require_admin(caller)?;
+async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> AppResult<Json<Value>> {
     if !state.store.set_feed_enabled(name, enabled).await? {
         return Err(AppError::NotFound("feed"));
     }
@@ -111,17 +100,17 @@ async fn set_enabled(state: &AppState, caller: &Caller, name: &str, enabled: boo
 /// `POST /api/v1/feeds/{name}/disable` (admin): the feed is no longer polled.
 pub(super) async fn disable(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(name): Path<String>,
 ) -> AppResult<Json<Value>> {
-    set_enabled(&state, &caller, &name, false).await
+    set_enabled(&state, &name, false).await
 }
 
 /// `POST /api/v1/feeds/{name}/enable` (admin): polled again.
 pub(super) async fn enable(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Admin,
     Path(name): Path<String>,
 ) -> AppResult<Json<Value>> {
-    set_enabled(&state, &caller, &name, true).await
+    set_enabled(&state, &name, true).await
 }

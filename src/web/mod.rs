@@ -18,10 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::Method;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -77,69 +78,139 @@ pub struct Metrics {
     pub ingest_rejected: AtomicU64,
 }
 
+/// Every route: method, path and handler, one method each. The router is built from this list
+/// and the authorisation matrix test (`tests/it/authz.rs`) reads it through [`routes`], so a new
+/// route without an expected row in `docs/AUTHORIZATION.md` fails the suite.
+fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/healthz", get(api::healthz)),
+        (Method::GET, "/readyz", get(api::readyz)),
+        (Method::GET, "/metrics", get(api::metrics)),
+        (Method::POST, "/api/v1/mentions", post(api::post_mentions)),
+        (Method::GET, "/api/v1/mentions/{id}", get(api::get_mention)),
+        (Method::GET, "/api/v1/search", get(api::search)),
+        (Method::GET, "/api/v1/feeds", get(api::feeds)),
+        (Method::POST, "/api/v1/feeds", post(feeds::add)),
+        (Method::POST, "/api/v1/feeds/{name}/disable", post(feeds::disable)),
+        (Method::POST, "/api/v1/feeds/{name}/enable", post(feeds::enable)),
+        (Method::GET, "/feeds", get(pages::feeds)),
+        (Method::GET, "/api/v1/review", get(review::list)),
+        (Method::POST, "/api/v1/review/{id}", post(review::decide)),
+        (Method::GET, "/api/v1/incidents", get(api::list_incidents)),
+        (Method::GET, "/api/v1/incidents/{id}", get(api::get_incident)),
+        (Method::PATCH, "/api/v1/incidents/{id}", patch(api::triage)),
+        (
+            Method::POST,
+            "/api/v1/incidents/{id}/transitions",
+            post(api::transition),
+        ),
+        (Method::POST, "/api/v1/incidents/{id}/merge", post(api::merge)),
+        (Method::POST, "/api/v1/incidents/{id}/split", post(api::split)),
+        (
+            Method::POST,
+            "/api/v1/incidents/{id}/clarifications",
+            post(clarify::create_draft),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/incidents/{id}/playbook",
+            put(clarify::switch_playbook),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/incidents/{id}/checklist/{step}",
+            put(clarify::mark_step),
+        ),
+        (
+            Method::GET,
+            "/api/v1/clarifications",
+            get(clarify::list_clarifications),
+        ),
+        (
+            Method::GET,
+            "/api/v1/clarifications/{id}",
+            get(clarify::get_clarification),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/clarifications/{id}",
+            patch(clarify::edit_clarification),
+        ),
+        (
+            Method::POST,
+            "/api/v1/clarifications/{id}/submit",
+            post(clarify::submit),
+        ),
+        (
+            Method::POST,
+            "/api/v1/clarifications/{id}/approve",
+            post(clarify::approve),
+        ),
+        (
+            Method::POST,
+            "/api/v1/clarifications/{id}/return",
+            post(clarify::send_back),
+        ),
+        (
+            Method::POST,
+            "/api/v1/clarifications/{id}/copies",
+            post(clarify::copy),
+        ),
+        (
+            Method::GET,
+            "/api/v1/clarifications/{id}/claimreview",
+            get(clarify::claim_review),
+        ),
+        (Method::GET, "/api/v1/known-claims", get(claims::list)),
+        (Method::POST, "/api/v1/known-claims", post(claims::create)),
+        (Method::GET, "/api/v1/known-claims/{id}", get(claims::get)),
+        (
+            Method::POST,
+            "/api/v1/known-claims/{id}/disable",
+            post(claims::disable),
+        ),
+        (
+            Method::POST,
+            "/api/v1/known-claims/{id}/enable",
+            post(claims::enable),
+        ),
+        (Method::GET, "/api/v1/playbooks", get(clarify::list_playbooks)),
+        (Method::GET, "/api/v1/playbooks/{id}", get(clarify::get_playbook)),
+        (Method::GET, "/", get(pages::queue)),
+        (Method::GET, "/incidents/{id}", get(pages::incident)),
+        (Method::GET, "/library", get(pages::library)),
+        (Method::GET, "/claims", get(pages::claims)),
+        (Method::GET, "/search", get(pages::search)),
+        (Method::GET, "/users", get(users::page)),
+        (Method::GET, "/api/v1/users", get(users::list)),
+        (Method::POST, "/api/v1/users", post(users::create)),
+        (
+            Method::POST,
+            "/api/v1/users/{username}/disable",
+            post(users::disable),
+        ),
+        (Method::GET, "/lang/{code}", get(i18n::switch)),
+        (Method::GET, "/events", get(live::events)),
+        (Method::GET, "/dashboard", get(dashboard::dashboard)),
+        (Method::GET, "/login", get(pages::login_form)),
+        (Method::POST, "/login", post(pages::login)),
+        (Method::POST, "/logout", post(pages::logout)),
+        (Method::GET, "/ack/{token}", get(pages::ack_form)),
+        (Method::POST, "/ack/{token}", post(pages::ack)),
+    ]
+}
+
+/// The method and path of every route (for the authorisation matrix and the docs).
+pub fn routes() -> Vec<(Method, &'static str)> {
+    route_table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.server.max_body_bytes;
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/metrics", get(api::metrics))
-        .route("/api/v1/mentions", post(api::post_mentions))
-        .route("/api/v1/mentions/{id}", get(api::get_mention))
-        .route("/api/v1/search", get(api::search))
-        .route("/api/v1/feeds", get(api::feeds).post(feeds::add))
-        .route("/api/v1/feeds/{name}/disable", post(feeds::disable))
-        .route("/api/v1/feeds/{name}/enable", post(feeds::enable))
-        .route("/feeds", get(pages::feeds))
-        .route("/api/v1/review", get(review::list))
-        .route("/api/v1/review/{id}", post(review::decide))
-        .route("/api/v1/incidents", get(api::list_incidents))
-        .route(
-            "/api/v1/incidents/{id}",
-            get(api::get_incident).patch(api::triage),
-        )
-        .route("/api/v1/incidents/{id}/transitions", post(api::transition))
-        .route("/api/v1/incidents/{id}/merge", post(api::merge))
-        .route("/api/v1/incidents/{id}/split", post(api::split))
-        .route(
-            "/api/v1/incidents/{id}/clarifications",
-            post(clarify::create_draft),
-        )
-        .route("/api/v1/incidents/{id}/playbook", put(clarify::switch_playbook))
-        .route("/api/v1/incidents/{id}/checklist/{step}", put(clarify::mark_step))
-        .route("/api/v1/clarifications", get(clarify::list_clarifications))
-        .route(
-            "/api/v1/clarifications/{id}",
-            get(clarify::get_clarification).patch(clarify::edit_clarification),
-        )
-        .route("/api/v1/clarifications/{id}/submit", post(clarify::submit))
-        .route("/api/v1/clarifications/{id}/approve", post(clarify::approve))
-        .route("/api/v1/clarifications/{id}/return", post(clarify::send_back))
-        .route("/api/v1/clarifications/{id}/copies", post(clarify::copy))
-        .route(
-            "/api/v1/clarifications/{id}/claimreview",
-            get(clarify::claim_review),
-        )
-        .route("/api/v1/known-claims", get(claims::list).post(claims::create))
-        .route("/api/v1/known-claims/{id}", get(claims::get))
-        .route("/api/v1/known-claims/{id}/disable", post(claims::disable))
-        .route("/api/v1/known-claims/{id}/enable", post(claims::enable))
-        .route("/api/v1/playbooks", get(clarify::list_playbooks))
-        .route("/api/v1/playbooks/{id}", get(clarify::get_playbook))
-        .route("/", get(pages::queue))
-        .route("/incidents/{id}", get(pages::incident))
-        .route("/library", get(pages::library))
-        .route("/claims", get(pages::claims))
-        .route("/search", get(pages::search))
-        .route("/users", get(users::page))
-        .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/{username}/disable", post(users::disable))
-        .route("/lang/{code}", get(i18n::switch))
-        .route("/events", get(live::events))
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/ack/{token}", get(pages::ack_form).post(pages::ack))
+    route_table()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
         .layer(middleware::from_fn(i18n::scope))

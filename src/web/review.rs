@@ -8,7 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use crate::auth::Caller;
+use crate::auth::{Reader, Responder};
 use crate::domain::Label;
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
 use crate::store::ReviewItem;
@@ -116,10 +116,9 @@ pub(crate) async fn tray(state: &AppState, limit: i64, offset: i64) -> AppResult
 /// `GET /api/v1/review?limit=&offset=` (viewer+): the review tray.
 pub(super) async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    _: Reader,
     AppQuery(q): AppQuery<TrayQuery>,
 ) -> AppResult<Json<Tray>> {
-    caller.require_read()?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::field("limit", "between 1 and 500"));
@@ -155,11 +154,10 @@ pub(crate) struct DecisionDone {
 /// `{"decision": "dismiss", "reason": "…"}`. 409 when the mention is not in the tray.
 pub(super) async fn decide(
     State(state): State<AppState>,
-    caller: Caller,
+    Responder(caller): Responder,
     Path(id): Path<String>,
     AppJson(req): AppJson<DecisionReq>,
 ) -> AppResult<Json<DecisionDone>> {
-    caller.require_responder()?;
     let confirm = match req.decision.as_str() {
         "confirm" => true,
         "dismiss" => false,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::pages::{render_page, user_context, PageUser};
 use super::AppState;
-use crate::auth::Caller;
+use crate::auth::Admin;
 use crate::domain::Role;
 use crate::error::{AppError, AppJson, AppResult, FieldError};
 use crate::store::{ts, wib, UserRow};
@@ -105,17 +105,8 @@ fn user_json(u: &UserRow) -> Value {
     })
 }
 
-fn require_admin(caller: &Caller) -> AppResult<()> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// `GET /api/v1/users` (admin): every user, by username.
-pub(super) async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    require_admin(&caller)?;
+pub(super) async fn list(State(state): State<AppState>, _: Admin) -> AppResult<Json<Value>> {
     let users = state.store.users().await?;
     Ok(Json(
         json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
@@ -125,10 +116,9 @@ pub(super) async fn list(State(state): State<AppState>, caller: Caller) -> AppRe
 /// `POST /api/v1/users` (admin): adds a user; a taken username is 409.
 pub(super) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     AppJson(input): AppJson<UserInput>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    require_admin(&caller)?;
     let new = NewUser::try_from(input)?;
     let created =
         crate::auth::create_user(&state.store, &new.username, &new.name, new.role, &new.password).await?;
@@ -151,10 +141,9 @@ pub(super) async fn create(
 /// Admins cannot disable themselves; an already disabled user is 409.
 pub(super) async fn disable(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(username): Path<String>,
 ) -> AppResult<Json<Value>> {
-    require_admin(&caller)?;
     // The caller's name is a person's username (a machine token's is `token:NAME`).
     if caller.name == username {
         return Err(AppError::Conflict("you cannot disable your own account".into()));

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, the real application on port 0, real SQLite, tantivy,
 //! model, playbooks and SMTP server.
 
+mod authz;
 mod browser;
 mod claims;
 mod clarifications;
