@@ -313,22 +313,112 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds((5i64 << attempts.clamp(0, 7)).min(600))
 }
 
-/// Delivers due mail until `shutdown`; wakes on `notify` or every few seconds.
+/// The sent journal: the Message-ID of every mail the server accepted, appended the instant the
+/// server says so and before the database records it. The database's `sent` mark needs a
+/// commit that waits for the disk (and for the write lock), so a crash in that gap would send the
+/// mail again after a restart; the journal closes the gap to one `write` call. A process crash
+/// cannot lose that write (the kernel holds it); a power cut can, and then the mail is sent again
+/// with the same Message-ID, as at-least-once allows. At start the journal's ids are marked sent
+/// in the database, and the journal is emptied whenever every id in it is committed.
+pub struct SentJournal {
+    file: std::fs::File,
+    entries: usize,
+}
+
+impl SentJournal {
+    /// Opens (or creates) the journal and returns the ids it holds.
+    pub fn open(path: &std::path::Path) -> anyhow::Result<(SentJournal, Vec<String>)> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let ids: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok((
+            SentJournal {
+                file,
+                entries: ids.len(),
+            },
+            ids,
+        ))
+    }
+
+    /// Appends an accepted mail's Message-ID. One small `write` on purpose, straight from the
+    /// async task: handing it to another thread would widen the gap it exists to close.
+    fn record(&mut self, message_id: &str) {
+        use std::io::Write;
+        match self.file.write_all(format!("{message_id}\n").as_bytes()) {
+            Ok(()) => self.entries += 1,
+            Err(e) => tracing::error!(error = %e, "writing the sent journal"),
+        }
+    }
+
+    /// Empties the journal once every id in it is committed.
+    fn clear(&mut self) {
+        if self.entries > 0 {
+            match self.file.set_len(0) {
+                Ok(()) => self.entries = 0,
+                Err(e) => tracing::error!(error = %e, "emptying the sent journal"),
+            }
+        }
+    }
+}
+
+/// Delivers due mail until `shutdown`; wakes on `notify` or every few seconds. Mails that the
+/// journal at `journal_path` shows were accepted before a crash are marked sent, not sent again.
 pub async fn run_outbox(
     store: Store,
     transport: Transport,
     from: String,
+    journal_path: std::path::PathBuf,
     notify: Arc<Notify>,
     shutdown: tokio_util_shim::Shutdown,
 ) {
+    let mut journal = match SentJournal::open(&journal_path) {
+        Ok((mut journal, accepted)) => match recover_accepted(&store, &accepted).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::warn!(
+                        mails = n,
+                        "mails accepted before a crash marked sent, not sent again"
+                    );
+                }
+                journal.clear();
+                Some(journal)
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "recovering the sent journal");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "no sent journal: a crash may send a mail twice");
+            None
+        }
+    };
     loop {
-        match deliver_due(&store, &transport, &from).await {
+        match deliver_due(&store, &transport, &from, journal.as_mut()).await {
             // Progress: look for more at once.
             Ok(Delivery {
                 attempted,
                 unreachable: false,
             }) if attempted > 0 => continue,
-            Ok(_) => {}
+            Ok(_) => {
+                // Nothing in flight: every journal entry is committed.
+                if let Some(j) = journal.as_mut() {
+                    j.clear();
+                }
+            }
             Err(e) => tracing::error!(error = %format!("{e:#}"), "outbox"),
         }
         tokio::select! {
@@ -337,6 +427,18 @@ pub async fn run_outbox(
             _ = shutdown.wait() => return,
         }
     }
+}
+
+/// Marks sent the journal's mails the database still has as unsent; returns how many.
+async fn recover_accepted(store: &Store, accepted: &[String]) -> anyhow::Result<usize> {
+    let mut marked = 0;
+    for id in accepted {
+        if let Some(mail) = store.unsent_mail(id).await? {
+            store.mail_sent(&mail, &ts(Utc::now())).await?;
+            marked += 1;
+        }
+    }
+    Ok(marked)
 }
 
 /// What one pass over the due mail did.
@@ -353,7 +455,12 @@ pub struct Delivery {
 /// a mail's tries), and the loop probes again with one mail every few seconds. A mail is given
 /// up only after [`MAX_ATTEMPTS`] answers from a server that refused it, or after
 /// [`MAX_AGE_HOURS`] of outage.
-pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> anyhow::Result<Delivery> {
+pub async fn deliver_due(
+    store: &Store,
+    transport: &Transport,
+    from: &str,
+    mut journal: Option<&mut SentJournal>,
+) -> anyhow::Result<Delivery> {
     let now = Utc::now();
     let due = store.due_mail(&ts(now), 20).await?;
     let mut attempted = 0;
@@ -366,6 +473,9 @@ pub async fn deliver_due(store: &Store, transport: &Transport, from: &str) -> an
         let at = ts(Utc::now());
         match result {
             Ok(()) => {
+                if let Some(j) = journal.as_deref_mut() {
+                    j.record(&mail.message_id);
+                }
                 tracing::info!(mail = mail.id, incident = ?mail.incident_id, "alert mail delivered");
                 store.mail_sent(mail, &at).await?;
             }
@@ -597,6 +707,23 @@ pub async fn escalate_due(store: &Store, settings: &Settings, mail: &MailContext
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_sent_journal_keeps_ids_across_a_restart_until_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox-sent.journal");
+        let (mut j, ids) = SentJournal::open(&path).unwrap();
+        assert!(ids.is_empty());
+        j.record("a@x");
+        j.record("b@x");
+        drop(j); // as a killed process would: nothing flushed by hand
+        let (mut j, ids) = SentJournal::open(&path).unwrap();
+        assert_eq!(ids, ["a@x", "b@x"]);
+        j.clear();
+        j.record("c@x");
+        let (_, ids) = SentJournal::open(&path).unwrap();
+        assert_eq!(ids, ["c@x"], "appends after clearing start at the beginning");
+    }
 
     #[test]
     fn rota_rotates_daily_and_weekly_in_wib() {

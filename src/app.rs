@@ -195,6 +195,7 @@ impl Application {
             state.store.clone(),
             self.transport.clone(),
             state.settings.alerts.from.clone(),
+            state.settings.data_dir.join("outbox-sent.journal"),
             mail_notify,
             stop.clone(),
         )));

@@ -336,6 +336,17 @@ impl Store {
         .await?)
     }
 
+    /// A queued mail not yet marked sent, by its Message-ID.
+    pub async fn unsent_mail(&self, message_id: &str) -> anyhow::Result<Option<OutboxRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root, \
+             created_at FROM outbox WHERE message_id = ? AND sent_at IS NULL",
+        )
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Records a delivered mail and puts it on the incident's timeline.
     pub async fn mail_sent(&self, mail: &OutboxRow, at: &str) -> anyhow::Result<()> {
         let mut tx = self.begin().await?;
