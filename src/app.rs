@@ -90,6 +90,7 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let settings_ack_hours = settings.escalation.ack_link_hours;
+        let ingest_limiter = Arc::new(web::ingest_limiter(&settings.server));
         let ingest_token_hashes: HashSet<String> = settings
             .ingest_tokens
             .iter()
@@ -106,6 +107,7 @@ impl Application {
             classifier,
             classifier_problem,
             ingest_token_hashes: Arc::new(ingest_token_hashes),
+            ingest_limiter,
             ingest_notify: Arc::new(vec![Arc::new(Notify::new()), Arc::new(Notify::new())]),
             metrics: Arc::new(Metrics::default()),
             base_url: base_url.clone(),

@@ -167,6 +167,10 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// Ingest requests each token may make per minute, sustained (429 with Retry-After above).
+    pub ingest_requests_per_minute: u32,
+    /// Ingest requests a token may make at once before the rate applies.
+    pub ingest_burst: u32,
 }
 
 /// Who may read `/metrics`.

@@ -60,6 +60,9 @@ pub enum AppError {
     /// A component is not ready (e.g. the model is missing).
     #[error("{0}")]
     Unavailable(String),
+    /// Too many requests from this caller; try again after this many seconds.
+    #[error("too many requests from this token; try again in {0} s")]
+    RateLimited(u64),
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -121,6 +124,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -136,6 +140,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::Internal(_) => "internal",
         }
     }
@@ -173,6 +178,11 @@ impl IntoResponse for AppError {
                 response
                     .headers_mut()
                     .insert("retry-after", HeaderValue::from_static("5"));
+            }
+            AppError::RateLimited(seconds) => {
+                response
+                    .headers_mut()
+                    .insert("retry-after", HeaderValue::from(seconds.max(1)));
             }
             _ => {}
         }

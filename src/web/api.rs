@@ -153,10 +153,15 @@ pub(super) async fn metrics(
 
 pub(super) async fn post_mentions(
     State(state): State<AppState>,
-    _: Ingester,
+    Ingester(caller): Ingester,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Response> {
+    if let Err(not_until) = state.ingest_limiter.check_key(&caller.name) {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return Err(AppError::RateLimited(wait.as_secs_f64().ceil() as u64));
+    }
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge(state.settings.server.max_body_bytes)

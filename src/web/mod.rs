@@ -53,6 +53,8 @@ pub struct AppState {
     pub classifier_problem: Option<String>,
     /// sha256 of the `TANGGAP_INGEST_TOKENS`.
     pub ingest_token_hashes: Arc<HashSet<String>>,
+    /// Ingest requests allowed per token (keyed by the caller's name).
+    pub ingest_limiter: Arc<IngestLimiter>,
     /// Wakes the indexer and the classifier after an ingest.
     pub ingest_notify: Arc<Vec<Arc<Notify>>>,
     /// Counters for `/metrics`.
@@ -65,6 +67,18 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Wakes the feed poller when an admin adds or re-enables a feed.
     pub feeds_notify: Arc<Notify>,
+}
+
+/// A rate limiter keyed by caller.
+pub type IngestLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// The ingest limiter of the settings: `ingest_requests_per_minute` sustained per token, bursts
+/// up to `ingest_burst` requests.
+pub fn ingest_limiter(settings: &crate::config::ServerSettings) -> IngestLimiter {
+    let per_minute = std::num::NonZeroU32::new(settings.ingest_requests_per_minute.max(1))
+        .unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = std::num::NonZeroU32::new(settings.ingest_burst.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute).allow_burst(burst))
 }
 
 /// Process counters.

@@ -273,3 +273,48 @@ async fn without_model_files_the_service_still_stores_and_says_what_is_missing()
     assert!(page.contains("Model belum siap"), "the queue says so");
     app.stop().await;
 }
+
+/// Each token has its own ingest rate: above it, 429 with Retry-After in our error format, and
+/// other tokens go on.
+#[tokio::test]
+async fn a_token_over_its_ingest_rate_gets_429_with_retry_after() {
+    let app = spawn_app(Options {
+        config_toml: Some("[server]\ningest_requests_per_minute = 6\ningest_burst = 2\n".into()),
+        ..Default::default()
+    })
+    .await;
+    let crawler = app.token(tanggap::domain::Role::Ingest).await;
+    let other = app.token(tanggap::domain::Role::Ingest).await;
+    let send = |token: String, id: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/mentions", app.base))
+                .bearer_auth(token)
+                .json(&json!({"source": "news", "external_id": id, "text": "Jalan rusak di desa"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(send(crawler.clone(), "r1").await.status(), 201);
+    assert_eq!(send(crawler.clone(), "r2").await.status(), 201);
+    let r = send(crawler.clone(), "r3").await;
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(
+        send(other, "o1").await.status(),
+        201,
+        "another token is not slowed"
+    );
+    // Nothing of the refused request was stored.
+    let id = tanggap::ingest::mention_id("news", "r3");
+    let (status, _) = app
+        .call("GET", &format!("/api/v1/mentions/{id}"), &app.admin_token, None)
+        .await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
