@@ -124,6 +124,21 @@ enum Command {
     },
     /// Rebuild the search index from the database, with progress.
     Reindex,
+    /// Back up the database (online, while the service runs), the signing key and the
+    /// playbooks into a new folder, with a manifest of counts and checksums.
+    Backup {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `tanggap backup` (stop the service first). The search index is
+    /// rebuilt when the service starts.
+    Restore {
+        /// The backup folder.
+        dir: PathBuf,
+        /// Replace an existing database and differing playbooks.
+        #[arg(long)]
+        force: bool,
+    },
     /// Measure the classifier: raw model texts/s per batch size and pipeline mentions/s.
     Bench {
         /// Texts per measurement.
@@ -371,6 +386,17 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await?
         }
         Command::Reindex => reindex(&settings).await,
+        Command::Backup { dir } => {
+            let m = crate::backup::backup(&settings, &dir).await?;
+            print_backup("backed up", &dir, &m);
+            Ok(())
+        }
+        Command::Restore { dir, force } => {
+            let m = crate::backup::restore(&settings, &dir, force).await?;
+            print_backup("restored", &dir, &m);
+            println!("the search index is rebuilt when the service starts");
+            Ok(())
+        }
         Command::Bench {
             texts,
             batch_sizes,
@@ -509,6 +535,22 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         index.num_docs()
     );
     Ok(())
+}
+
+fn print_backup(what: &str, dir: &std::path::Path, m: &crate::backup::Manifest) {
+    let c = &m.counts;
+    println!(
+        "{what} {} (snapshot {}): {} mentions, {} incidents, {} approved clarifications, {} known claims, {} users; {} files{}",
+        dir.display(),
+        m.created_at,
+        c.mentions,
+        c.incidents,
+        c.approved_clarifications,
+        c.known_claims,
+        c.users,
+        m.files.len(),
+        if m.secret_key_included { "" } else { " (the signing key comes from TANGGAP_SECRET_KEY: keep it with the backup)" }
+    );
 }
 
 async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod analyzer;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod bench;
 pub mod claims;
 pub mod clarifications;

@@ -503,6 +503,39 @@ impl Store {
         })
     }
 
+    /// Writes a consistent copy of the whole database to `path` (SQLite `VACUUM INTO`: one read
+    /// transaction, so writers go on while it runs).
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("backup path is not UTF-8"))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .context("VACUUM INTO")?;
+        Ok(())
+    }
+
+    /// What a backup manifest counts.
+    pub async fn backup_counts(&self) -> anyhow::Result<crate::backup::BackupCounts> {
+        let (mentions, incidents, approved_clarifications, known_claims, users): (i64, i64, i64, i64, i64) =
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM mentions), (SELECT COUNT(*) FROM incidents), \
+                        (SELECT COUNT(*) FROM clarifications WHERE status = 'approved'), \
+                        (SELECT COUNT(*) FROM known_claims), (SELECT COUNT(*) FROM users)",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(crate::backup::BackupCounts {
+            mentions,
+            incidents,
+            approved_clarifications,
+            known_claims,
+            users,
+        })
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
