@@ -193,6 +193,10 @@ impl Application {
             mail_notify.clone(),
             stop.clone(),
         )));
+        tasks.push(tokio::spawn(crate::audit::run_sealer(
+            state.store.clone(),
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn(alerts::run_outbox(
             state.store.clone(),
             self.transport.clone(),

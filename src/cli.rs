@@ -130,6 +130,11 @@ enum Command {
         /// The folder to create.
         dir: PathBuf,
     },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Restore a backup made by `tanggap backup` (stop the service first). The search index is
     /// rebuilt when the service starts.
     Restore {
@@ -203,6 +208,17 @@ enum Command {
     Claims {
         #[command(subcommand)]
         action: ClaimsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Seal pending rows, recompute the whole chain and report any edited or deleted row;
+    /// prints the head (keep it elsewhere to detect rows cut from the end later).
+    Verify {
+        /// A head recorded earlier, `SEQ:HASH`, that must still be in the chain.
+        #[arg(long)]
+        head: Option<String>,
     },
 }
 
@@ -386,6 +402,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await?
         }
         Command::Reindex => reindex(&settings).await,
+        Command::Audit {
+            action: AuditAction::Verify { head },
+        } => audit_verify(&settings, head).await,
         Command::Backup { dir } => {
             let m = crate::backup::backup(&settings, &dir).await?;
             print_backup("backed up", &dir, &m);
@@ -535,6 +554,39 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         index.num_docs()
     );
     Ok(())
+}
+
+async fn audit_verify(settings: &Settings, head: Option<String>) -> anyhow::Result<()> {
+    let expected = head
+        .map(|h| {
+            let (seq, hash) = h.split_once(':').context("--head is SEQ:HASH")?;
+            anyhow::Ok((seq.parse::<i64>().context("--head SEQ")?, hash.to_string()))
+        })
+        .transpose()?;
+    let store = Store::open(settings.database_url.expose()).await?;
+    let v = crate::audit::verify(&store, expected).await?;
+    store.close().await;
+    let head = v
+        .head
+        .as_ref()
+        .map(|(s, h)| format!("{s}:{h}"))
+        .unwrap_or_else(|| "none (empty log)".into());
+    if v.problems.is_empty() {
+        println!(
+            "audit log intact: {} rows ({} sealed now); head {head}",
+            v.rows, v.sealed_now
+        );
+        Ok(())
+    } else {
+        for p in &v.problems {
+            println!("BROKEN: {p}");
+        }
+        anyhow::bail!(
+            "audit log broken: {} problems in {} rows; head {head}",
+            v.problems.len(),
+            v.rows
+        )
+    }
 }
 
 fn print_backup(what: &str, dir: &std::path::Path, m: &crate::backup::Manifest) {

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod analyzer;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bench;

@@ -482,6 +482,25 @@ pub struct IncidentFilter {
     pub offset: i64,
 }
 
+/// A row of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Position in the chain (1, 2, …).
+    pub seq: i64,
+    /// When the change was made.
+    pub at: String,
+    /// The table changed.
+    pub tbl: String,
+    /// `insert`, `update` or `delete`.
+    pub op: String,
+    /// The changed row's key.
+    pub row_key: String,
+    /// The audited columns, JSON.
+    pub data: String,
+    /// The chain hash (`None` until sealed).
+    pub hash: Option<String>,
+}
+
 /// Recent failed logins, counted three ways (see `Store::login_failures_since`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginFailures {

@@ -536,6 +536,17 @@ impl Store {
         })
     }
 
+    /// Audit rows after `seq`, in order.
+    pub async fn audit_rows(&self, after: i64, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, at, tbl, op, row_key, data, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -543,6 +554,37 @@ impl Store {
 }
 
 impl StoreTx {
+    /// The last sealed audit row: (seq, hash).
+    pub async fn last_audit_hash(&mut self) -> anyhow::Result<Option<(i64, String)>> {
+        Ok(
+            sqlx::query_as(
+                "SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *self.tx)
+            .await?,
+        )
+    }
+
+    /// Unsealed audit rows, oldest first.
+    pub async fn unsealed_audit(&mut self, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, at, tbl, op, row_key, data, hash FROM audit_log WHERE hash IS NULL ORDER BY seq LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// Seals one audit row.
+    pub async fn set_audit_hash(&mut self, seq: i64, hash: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE audit_log SET hash = ? WHERE seq = ? AND hash IS NULL")
+            .bind(hash)
+            .bind(seq)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Commits.
     pub async fn commit(self) -> anyhow::Result<()> {
         self.tx.commit().await?;
