@@ -709,6 +709,32 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn hostile_text_cannot_inject_mail_headers() {
+        let mail = OutboxRow {
+            id: 1,
+            incident_id: Some("inc_1\r\nBcc: evil@example.com".into()),
+            recipient: "piket@example.go.id".into(),
+            subject: "Banjir\r\nBcc: evil@example.com\r\nX-Evil: 1".into(),
+            body_text: "isi\r\n.\r\nMAIL FROM:<evil@example.com>".into(),
+            body_html: "<p>isi</p>".into(),
+            message_id: "m1@example.go.id".into(),
+            attempts: 0,
+            thread_root: None,
+            created_at: "2026-12-01T00:00:00Z".into(),
+        };
+        let message = build_message("Tanggap <tanggap@localhost>", &mail).unwrap();
+        let raw = String::from_utf8_lossy(&message.formatted()).to_string();
+        let headers = raw.split("\r\n\r\n").next().unwrap();
+        for line in headers.lines() {
+            assert!(
+                !line.starts_with("Bcc:") && !line.starts_with("X-Evil:"),
+                "injected header line {line:?} in\n{headers}"
+            );
+        }
+        // (A lone "." line in a body is dot-stuffed by lettre's SMTP codec when it is sent.)
+    }
+
+    #[test]
     fn the_sent_journal_keeps_ids_across_a_restart_until_cleared() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox-sent.journal");

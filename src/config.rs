@@ -550,6 +550,16 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let port_ok = self
+            .listen
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(ConfigError::Invalid(format!(
+                "listen: {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)",
+                self.listen
+            )));
+        }
         let mut names = std::collections::HashSet::new();
         for f in &self.feeds {
             let bad = |m: &str| Err(ConfigError::Invalid(format!("feeds: {:?}: {m}", f.name)));

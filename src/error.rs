@@ -227,6 +227,18 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
     }
 }
 
+/// `Path` whose rejections use our error format (a parameter of the wrong type is a 400 naming
+/// the parameter).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct AppPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        AppError::bad_request("invalid_path", rejection.body_text())
+    }
+}
+
 /// `Query` whose rejections use our error format.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]

@@ -621,7 +621,7 @@ pub(super) struct Mark {
 pub(super) async fn mark_step(
     State(state): State<AppState>,
     Responder(caller): Responder,
-    Path((incident_id, step)): Path<(String, i64)>,
+    crate::error::AppPath((incident_id, step)): crate::error::AppPath<(String, i64)>,
     AppJson(req): AppJson<Mark>,
 ) -> AppResult<Json<Value>> {
     let incident = incident_or_404(&state, &incident_id).await?;

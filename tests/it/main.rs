@@ -10,6 +10,7 @@ mod cli;
 mod escalation;
 mod feeds;
 mod helpers;
+mod hostile;
 mod intake;
 mod pipeline;
 mod review;
