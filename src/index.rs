@@ -29,7 +29,7 @@ use crate::analyzer;
 use crate::store::IndexRow;
 
 /// Bumped whenever the schema or analysis changes; a mismatch rebuilds the index on start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -403,9 +403,14 @@ impl SearchIndex {
         parser.set_field_boost(f.exact, 1.5);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !r.q.trim().is_empty() {
-            let q = parser
-                .parse_query(&phrases_to_exact(&rewrite_not(&r.q)))
-                .map_err(|e| SearchError::BadQuery(e.to_string()))?;
+            let text = phrases_to_exact(&rewrite_not(&r.q));
+            // tantivy's query grammar panics on a few inputs (found by the property tests:
+            // `<a - *`); such a query is the user's problem to fix, not a server error.
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_query(&text)))
+                .map_err(|_| {
+                    SearchError::BadQuery("the query could not be read; check its operators".into())
+                })?;
+            let q = parsed.map_err(|e| SearchError::BadQuery(e.to_string()))?;
             clauses.push((Occur::Must, q));
         }
         let term = |field: Field, value: &str| -> Box<dyn Query> {

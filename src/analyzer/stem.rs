@@ -68,6 +68,29 @@ use std::cmp::Ordering;
 /// For example `penipuan` → `tipu`, `pemerintahan` → `perintah`, `menyebarkan` → `sebar`, and
 /// `berita` → `berita`.
 pub fn stem(word: &str) -> Cow<'_, str> {
+    let first = stem_once(word);
+    if first == word {
+        return first;
+    }
+    // A stem is its own stem (property-tested): a few affix combinations are only undone in two
+    // passes (`kebanjirkannya` → `kebanjirkan` → `kebanjir`), so strip again until nothing changes.
+    let settled = stem_once(&first) == first;
+    if settled {
+        return first;
+    }
+    let mut current = first.into_owned();
+    for _ in 0..4 {
+        let next = stem_once(&current).into_owned();
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    Cow::Owned(current)
+}
+
+/// One pass of the rules.
+fn stem_once(word: &str) -> Cow<'_, str> {
     if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return Cow::Borrowed(word);
     }
@@ -793,6 +816,20 @@ mod tests {
                     rest: "at"
                 })
         );
+    }
+
+    /// Found by the property tests (`tests/props.rs`): a stem is its own stem.
+    #[test]
+    fn stems_are_fixed_points() {
+        for word in [
+            "kebanjirkannya",
+            "kebanjirkan",
+            "dipersebarkannya",
+            "keberuntungannya",
+        ] {
+            let once = stem(word).into_owned();
+            assert_eq!(stem(&once), once, "{word}");
+        }
     }
 
     #[test]

@@ -158,6 +158,7 @@ queries = [
     ("emoji query", "🌊🔥"), ("bidi in query", "\u202Ebanjir"), ("colon soup", ":::::"), ("plus minus soup", "+-+-+-banjir"),
     ("label that does not exist", "label:bukan_label"), ("label hoax", "label:hoax"), ("quotes inside quotes", "\"a \\\"b\\\" c\""),
     ("backslashes", "\\\\\\"), ("template syntax", "{{7*7}}"),
+    ("tantivy grammar panic found by proptest", "<a\t-\t*"), ("the same with spaces", "<a - *"),
 ]
 for why, q in queries:
     add("search", why, "no5xx", query={"q": q})
