@@ -612,6 +612,7 @@ pub async fn check_sla(store: &Store, settings: &Settings, mail: &MailContext) -
         if !tx.mark_breach(&b.id, &b.clock, &at).await? {
             continue;
         }
+        metrics::counter!(crate::telemetry::SLA_BREACHES, "clock" => b.clock.clone()).increment(1);
         let what = if b.clock == "ack" {
             "belum diakui"
         } else {

@@ -18,7 +18,7 @@ use crate::ingest::sha256_hex;
 use crate::pipeline::{self, ClassifyWorker};
 use crate::playbooks::Playbooks;
 use crate::store::Store;
-use crate::web::{self, AppState, Metrics};
+use crate::web::{self, AppState};
 
 /// A built service, ready to run.
 pub struct Application {
@@ -90,6 +90,8 @@ impl Application {
             .trim_end_matches('/')
             .to_string();
         let settings_ack_hours = settings.escalation.ack_link_hours;
+        // Metrics recorded from here on reach /metrics.
+        crate::telemetry::handle();
         let ingest_limiter = Arc::new(web::ingest_limiter(&settings.server));
         let ingest_token_hashes: HashSet<String> = settings
             .ingest_tokens
@@ -109,7 +111,6 @@ impl Application {
             ingest_token_hashes: Arc::new(ingest_token_hashes),
             ingest_limiter,
             ingest_notify: Arc::new(vec![Arc::new(Notify::new()), Arc::new(Notify::new())]),
-            metrics: Arc::new(Metrics::default()),
             base_url: base_url.clone(),
             mail: alerts::MailContext {
                 base_url: base_url.clone(),

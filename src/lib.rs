@@ -31,4 +31,5 @@ pub mod links;
 pub mod pipeline;
 pub mod playbooks;
 pub mod store;
+pub mod telemetry;
 pub mod web;

@@ -166,6 +166,18 @@ impl ClassifyWorker {
 
     /// Scores texts and matches them against the known claims.
     async fn classify(&self, texts: Vec<String>) -> anyhow::Result<Vec<crate::classify::Classification>> {
+        let started = std::time::Instant::now();
+        metrics::histogram!(crate::telemetry::CLASSIFIER_BATCH_SIZE).record(texts.len() as f64);
+        let results = self.classify_and_match(texts).await;
+        metrics::histogram!(crate::telemetry::CLASSIFIER_BATCH_SECONDS)
+            .record(started.elapsed().as_secs_f64());
+        results
+    }
+
+    async fn classify_and_match(
+        &self,
+        texts: Vec<String>,
+    ) -> anyhow::Result<Vec<crate::classify::Classification>> {
         let mut results = self.classifier.classify(texts.clone()).await?;
         let matcher = self.refresh_claims().await?;
         if !matcher.is_empty() {

@@ -550,6 +550,10 @@ pub struct Counts {
     pub outbox_oldest_at: Option<String>,
     /// The last error of a waiting mail (the server's answer or why it could not be reached).
     pub outbox_last_error: Option<String>,
+    /// Open incidents with a breached SLA clock.
+    pub breached_open: i64,
+    /// Mentions waiting in the review tray.
+    pub review_pending: i64,
 }
 
 impl Counts {

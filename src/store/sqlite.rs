@@ -483,13 +483,17 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        let (oldest, last_error): (Option<String>, Option<String>) = sqlx::query_as(
-            "SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
+        let (oldest, last_error, breached_open, review_pending): (Option<String>, Option<String>, i64, i64) =
+            sqlx::query_as(
+                "SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
                     (SELECT last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
-                     AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+                     AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1), \
+                    (SELECT COUNT(*) FROM incidents WHERE status NOT IN ('resolved','dismissed') \
+                     AND (ack_breached_at IS NOT NULL OR clarify_breached_at IS NOT NULL)), \
+                    (SELECT COUNT(*) FROM mentions WHERE review_state = 'pending')",
+            )
+            .fetch_one(&self.pool)
+            .await?;
         Ok(Counts {
             mentions: row.0,
             unclassified: row.1,
@@ -500,6 +504,8 @@ impl Store {
             outbox_failed: row.6,
             outbox_oldest_at: oldest,
             outbox_last_error: last_error,
+            breached_open,
+            review_pending,
         })
     }
 

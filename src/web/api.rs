@@ -1,7 +1,5 @@
 //! JSON handlers.
 
-use std::sync::atomic::Ordering;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -71,43 +69,27 @@ pub(super) async fn feeds(State(state): State<AppState>, _: Reader) -> AppResult
     Ok(Json(json!({ "feeds": feeds })))
 }
 
-/// Prometheus lines for the feeds: last success time, consecutive failures, items added.
-fn feed_metrics(states: &[crate::store::FeedState]) -> String {
-    let mut s = String::new();
-    let mut family = |name: &str, kind: &str, help: &str, value: &dyn Fn(&crate::store::FeedState) -> i64| {
-        s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for f in states {
-            let feed = f.name.replace(['\\', '"', '\n'], "_");
-            s.push_str(&format!("{name}{{feed=\"{feed}\"}} {}\n", value(f)));
-        }
-    };
-    family(
-        "tanggap_feed_last_success_timestamp_seconds",
-        "gauge",
-        "Last good poll of a feed (0: never).",
-        &|f| {
-            f.last_success_at
-                .as_deref()
-                .and_then(crate::store::parse_ts)
-                .map_or(0, |t| t.timestamp())
-        },
-    );
-    family(
-        "tanggap_feed_consecutive_failures",
-        "gauge",
-        "Failed polls since a feed's last good one.",
-        &|f| f.consecutive_failures,
-    );
-    family(
-        "tanggap_feed_items_added_total",
-        "counter",
-        "Mentions or known claims created from a feed.",
-        &|f| f.items_added,
-    );
-    s
+/// Feed health as labelled gauges and counters: last success time, consecutive failures, items
+/// added.
+fn record_feed_metrics(states: &[crate::store::FeedState]) {
+    for f in states {
+        let feed = f.name.clone();
+        let last = f
+            .last_success_at
+            .as_deref()
+            .and_then(crate::store::parse_ts)
+            .map_or(0, |t| t.timestamp());
+        metrics::gauge!("tanggap_feed_last_success_timestamp_seconds", "feed" => feed.clone())
+            .set(last as f64);
+        metrics::gauge!("tanggap_feed_consecutive_failures", "feed" => feed.clone())
+            .set(f.consecutive_failures as f64);
+        metrics::counter!("tanggap_feed_items_added_total", "feed" => feed)
+            .absolute(f.items_added.max(0) as u64);
+    }
 }
 
 /// `GET /metrics`: Prometheus text. Callers need read access unless `server.metrics = "public"`.
+/// Gauges that live in the database are read now; the rest were recorded where they happened.
 pub(super) async fn metrics(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
@@ -117,37 +99,26 @@ pub(super) async fn metrics(
     }
     let c = state.store.counts().await?;
     let index_pending = index_pending(&state).await?;
-    let m = &state.metrics;
-    let text = format!(
-        "# HELP tanggap_mentions Mentions stored.\n# TYPE tanggap_mentions gauge\ntanggap_mentions {}\n\
-         # HELP tanggap_mentions_unclassified Mentions waiting for the classifier.\n# TYPE tanggap_mentions_unclassified gauge\ntanggap_mentions_unclassified {}\n\
-         # HELP tanggap_incidents_open Open incidents.\n# TYPE tanggap_incidents_open gauge\ntanggap_incidents_open {}\n\
-         # HELP tanggap_outbox_pending Mails waiting to be sent.\n# TYPE tanggap_outbox_pending gauge\ntanggap_outbox_pending {}\n\
-         # HELP tanggap_outbox_sent_total Mails sent.\n# TYPE tanggap_outbox_sent_total counter\ntanggap_outbox_sent_total {}\n\
-         # HELP tanggap_outbox_failed_total Mails given up on.\n# TYPE tanggap_outbox_failed_total counter\ntanggap_outbox_failed_total {}\n\
-         # HELP tanggap_index_docs Documents in the search index.\n# TYPE tanggap_index_docs gauge\ntanggap_index_docs {}\n\
-         # HELP tanggap_index_pending Mentions stored or changed that the index does not reflect yet.\n# TYPE tanggap_index_pending gauge\ntanggap_index_pending {}\n\
-         # HELP tanggap_ingest_created_total Mentions created through the API.\n# TYPE tanggap_ingest_created_total counter\ntanggap_ingest_created_total {}\n\
-         # HELP tanggap_ingest_duplicates_total Duplicate mentions received through the API.\n# TYPE tanggap_ingest_duplicates_total counter\ntanggap_ingest_duplicates_total {}\n\
-         # HELP tanggap_ingest_rejected_total Ingest requests rejected as invalid.\n# TYPE tanggap_ingest_rejected_total counter\ntanggap_ingest_rejected_total {}\n",
-        c.mentions,
-        c.unclassified,
-        c.open_incidents,
-        c.outbox_pending,
-        c.outbox_sent,
-        c.outbox_failed,
-        state.index.num_docs(),
-        index_pending,
-        m.ingest_created.load(Ordering::Relaxed),
-        m.ingest_duplicates.load(Ordering::Relaxed),
-        m.ingest_rejected.load(Ordering::Relaxed),
-    );
-    let text =
-        text + &format!(
-            "# HELP tanggap_outbox_oldest_pending_seconds How long the oldest waiting mail has waited.\n\
-             # TYPE tanggap_outbox_oldest_pending_seconds gauge\ntanggap_outbox_oldest_pending_seconds {}\n",
-            c.outbox_oldest_seconds(chrono::Utc::now())
-        ) + &feed_metrics(&state.store.feed_states().await?);
+    for (name, value) in [
+        ("tanggap_mentions", c.mentions),
+        ("tanggap_mentions_unclassified", c.unclassified),
+        ("tanggap_review_tray", c.review_pending),
+        ("tanggap_incidents_open", c.open_incidents),
+        ("tanggap_incidents_breached_open", c.breached_open),
+        ("tanggap_outbox_pending", c.outbox_pending),
+        (
+            "tanggap_outbox_oldest_pending_seconds",
+            c.outbox_oldest_seconds(chrono::Utc::now()),
+        ),
+        ("tanggap_index_docs", state.index.num_docs() as i64),
+        ("tanggap_index_pending", index_pending),
+    ] {
+        metrics::gauge!(name).set(value as f64);
+    }
+    metrics::counter!("tanggap_outbox_sent_total").absolute(c.outbox_sent.max(0) as u64);
+    metrics::counter!("tanggap_outbox_failed_total").absolute(c.outbox_failed.max(0) as u64);
+    record_feed_metrics(&state.store.feed_states().await?);
+    let text = crate::telemetry::handle().render();
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -180,7 +151,7 @@ pub(super) async fn post_mentions(
     let mentions = match validated {
         Ok(m) => m,
         Err(e) => {
-            state.metrics.ingest_rejected.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(crate::telemetry::INGEST_REJECTED).increment(1);
             return Err(e);
         }
     };
@@ -188,14 +159,8 @@ pub(super) async fn post_mentions(
     let items = state.store.insert_mentions(&mentions).await?;
     let accepted = items.iter().filter(|i| i.status == "created").count();
     let duplicates = items.len() - accepted;
-    state
-        .metrics
-        .ingest_created
-        .fetch_add(accepted as u64, Ordering::Relaxed);
-    state
-        .metrics
-        .ingest_duplicates
-        .fetch_add(duplicates as u64, Ordering::Relaxed);
+    metrics::counter!(crate::telemetry::INGEST_CREATED).increment(accepted as u64);
+    metrics::counter!(crate::telemetry::INGEST_DUPLICATES).increment(duplicates as u64);
     if accepted > 0 {
         for n in state.ingest_notify.iter() {
             n.notify_one();

@@ -13,7 +13,6 @@ mod review;
 mod users;
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,8 +56,6 @@ pub struct AppState {
     pub ingest_limiter: Arc<IngestLimiter>,
     /// Wakes the indexer and the classifier after an ingest.
     pub ingest_notify: Arc<Vec<Arc<Notify>>>,
-    /// Counters for `/metrics`.
-    pub metrics: Arc<Metrics>,
     /// How links are written.
     pub base_url: String,
     /// Link signing for mails.
@@ -79,17 +76,6 @@ pub fn ingest_limiter(settings: &crate::config::ServerSettings) -> IngestLimiter
         .unwrap_or(std::num::NonZeroU32::MIN);
     let burst = std::num::NonZeroU32::new(settings.ingest_burst.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
     governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute).allow_burst(burst))
-}
-
-/// Process counters.
-#[derive(Default, Debug)]
-pub struct Metrics {
-    /// Mentions created through the API.
-    pub ingest_created: AtomicU64,
-    /// Duplicates received through the API.
-    pub ingest_duplicates: AtomicU64,
-    /// Requests rejected as invalid.
-    pub ingest_rejected: AtomicU64,
 }
 
 /// Every route: method, path and handler, one method each. The router is built from this list
@@ -227,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
+        .route_layer(middleware::from_fn(crate::telemetry::track_requests))
         .layer(middleware::from_fn(i18n::scope))
         // Every answer: no MIME sniffing, no framing by other sites, no referrer leaks, and a
         // content policy that allows only our own scripts, styles and connections (the pages'

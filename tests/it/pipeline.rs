@@ -195,6 +195,11 @@ async fn mail_waits_out_smtp_outages_and_is_delivered_exactly_once() {
     };
     assert!(gauge("tanggap_outbox_pending") >= 1.0, "{metrics}");
     assert!(gauge("tanggap_outbox_oldest_pending_seconds") >= 1.0, "{metrics}");
+    assert!(gauge("tanggap_classifier_batch_size_count") >= 1.0, "{metrics}");
+    assert!(
+        metrics.contains("tanggap_classifier_batch_seconds_bucket"),
+        "{metrics}"
+    );
     let smtp = SmtpSink::start_on(port, dir);
     let mails = smtp.wait_for(2).await;
     assert!(

@@ -225,7 +225,32 @@ async fn metrics_need_a_token_unless_public() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("tanggap_mentions "));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("tanggap_mentions "), "{text}");
+    // Request latency per route pattern (never per raw path) and status.
+    let _ = app
+        .call("GET", "/api/v1/incidents/inc_guessed", &viewer, None)
+        .await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("tanggap_http_request_duration_seconds_count")
+                && l.contains("route=\"/api/v1/incidents/{id}\"")
+                && l.contains("status=\"404\"")
+        })
+        .unwrap_or_else(|| panic!("no latency histogram for the route:\n{text}"));
+    assert!(!line.contains("inc_guessed"), "{line}");
+    assert!(text.contains("# TYPE tanggap_http_request_duration_seconds histogram"));
     app.stop().await;
     let app = spawn_app(Options {
         config_toml: Some("[server]\nmetrics = \"public\"\n".into()),
