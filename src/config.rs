@@ -171,6 +171,9 @@ pub struct ServerSettings {
     pub ingest_requests_per_minute: u32,
     /// Ingest requests a token may make at once before the rate applies.
     pub ingest_burst: u32,
+    /// Let feeds reach loopback, private and link-local addresses (a crawler on this host or
+    /// LAN). Off: a feed URL cannot reach internal services or the cloud metadata address.
+    pub feeds_private_networks: bool,
 }
 
 /// Who may read `/metrics`.

@@ -66,25 +66,120 @@ pub enum Fetched {
     },
 }
 
-/// The HTTP client every feed shares: timeout, redirect limit, our user agent.
-pub fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
+/// The HTTP client every feed shares: timeout, redirect limit, our user agent. Unless
+/// `private_networks` is allowed, it never connects to a loopback, private, link-local or other
+/// non-public address (a feed URL must not reach internal services or the cloud metadata
+/// address): names are resolved by [`PublicOnly`] and redirects to such IP literals are refused.
+pub fn client(private_networks: bool) -> anyhow::Result<FeedClient> {
+    let builder = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-        .user_agent(concat!("Tanggap/", env!("CARGO_PKG_VERSION"), " (feed poller)"))
-        .build()?)
+        .user_agent(concat!("Tanggap/", env!("CARGO_PKG_VERSION"), " (feed poller)"));
+    let builder = if private_networks {
+        builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+    } else {
+        builder
+            .dns_resolver(Arc::new(PublicOnly))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else if !url_is_public(attempt.url()) {
+                    attempt.error("redirected to a non-public address")
+                } else {
+                    attempt.follow()
+                }
+            }))
+    };
+    Ok(FeedClient {
+        http: builder.build()?,
+        private_networks,
+    })
+}
+
+/// The feeds' HTTP client and whether it may reach non-public addresses.
+#[derive(Debug, Clone)]
+pub struct FeedClient {
+    http: reqwest::Client,
+    private_networks: bool,
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local, shared,
+/// documentation, multicast or unspecified; IPv4-mapped IPv6 is judged as IPv4).
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+                || (a == 198 && (b == 18 || b == 19))) // benchmarking
+        }
+        std::net::IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(std::net::IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80) // link-local
+        }
+    }
+}
+
+/// Whether a URL's host is not a non-public IP literal (names are checked when resolved).
+pub fn url_is_public(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => is_public(ip.into()),
+        Some(url::Host::Domain(_)) => true,
+        None => false,
+    }
+}
+
+/// A DNS resolver that keeps only public addresses, so a name pointing inside the network
+/// (or rebinding to it) is refused at connect time.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                let msg = format!("{host} resolves only to non-public addresses");
+                return Err(Box::<dyn std::error::Error + Send + Sync>::from(msg));
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// Fetches a feed with conditional GET, refusing bodies over [`MAX_BYTES`] (also when the
 /// server does not say how long they are).
 pub async fn fetch(
-    client: &reqwest::Client,
+    client: &FeedClient,
     url: &str,
     etag: Option<&str>,
     last_modified: Option<&str>,
 ) -> Result<Fetched, FeedError> {
-    let mut req = client.get(url).header(
+    if !client.private_networks && url::Url::parse(url).is_ok_and(|u| !url_is_public(&u)) {
+        return Err(FeedError::Fetch(
+            "the address is not public (set [server] feeds_private_networks to allow it)".into(),
+        ));
+    }
+    let mut req = client.http.get(url).header(
         reqwest::header::ACCEPT,
         "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5",
     );
@@ -403,7 +498,7 @@ pub fn backoff(every: Duration, failures: i64) -> Duration {
 /// Polls one feed once and records the outcome; returns the wait until the next poll.
 pub async fn poll_once(
     store: &Store,
-    client: &reqwest::Client,
+    client: &FeedClient,
     feed: &FeedConfig,
     limits: Limits,
     notify: &[Arc<Notify>],
@@ -521,7 +616,7 @@ pub async fn run(
     wake: Arc<Notify>,
     shutdown: Shutdown,
 ) {
-    let client = match client() {
+    let client = match client(settings.server.feeds_private_networks) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "no HTTP client: feeds are not polled");
@@ -570,7 +665,7 @@ pub async fn run(
 /// when an admin disables it, and polls.
 async fn poll_loop(
     store: Store,
-    client: reqwest::Client,
+    client: FeedClient,
     first: crate::store::FeedState,
     limits: Limits,
     notify: Vec<Arc<Notify>>,
@@ -610,6 +705,17 @@ async fn poll_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for ip in ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+                   "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "103.10.20.30", "2001:4860:4860::8888"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
 
     #[test]
     fn verdict_tags_set_the_verdict() {

@@ -74,6 +74,14 @@ pub(super) async fn add(
     AppJson(req): AppJson<NewFeed>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let feed = validate(req)?;
+    if !state.settings.server.feeds_private_networks
+        && url::Url::parse(&feed.url).is_ok_and(|u| !crate::feeds::url_is_public(&u))
+    {
+        return Err(AppError::field(
+            "url",
+            "a public address (this one is loopback, private or link-local; see [server] feeds_private_networks)",
+        ));
+    }
     if !state.store.add_feed(&feed, &caller.name).await? {
         return Err(AppError::Conflict(format!("a feed named {:?} exists", feed.name)));
     }

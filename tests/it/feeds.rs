@@ -186,7 +186,8 @@ async fn start_fixture(f: Arc<Fixture>) -> String {
 }
 
 fn config(base: &str) -> String {
-    let mut s = String::new();
+    // The fixture server is on 127.0.0.1: allow what a deployment forbids by default.
+    let mut s = String::from("[server]\nfeeds_private_networks = true\n\n");
     for (name, path, kind) in [
         ("berita-lampung", "/news.rss", "mentions"),
         ("kanal-atom", "/atom.xml", "mentions"),
@@ -472,5 +473,65 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
     }
     let (status, _) = app.call("POST", "/api/v1/feeds/nope/disable", &admin, None).await;
     assert_eq!(status, 404);
+    app.stop().await;
+}
+
+/// By default no feed reaches a loopback, private or link-local address: an admin's URL, a name
+/// that resolves inside the network, and a redirect there are all refused.
+#[tokio::test]
+async fn feeds_cannot_reach_internal_addresses_by_default() {
+    let fixture_base = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = axum::Router::new().route("/x.rss", axum::routing::get(|| async { "<rss/>" }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    };
+    let port = fixture_base.rsplit(':').next().unwrap().to_string();
+    let app = spawn_app(Options {
+        config_toml: Some(format!(
+            "[[feeds]]\nname = \"lokal\"\nurl = \"http://localhost:{port}/x.rss\"\nkind = \"mentions\"\nevery_secs = 1\n"
+        )),
+        ..Default::default()
+    })
+    .await;
+    for url in [
+        format!("{fixture_base}/x.rss"),
+        "http://169.254.169.254/latest/meta-data/".into(),
+        "http://[::1]:8080/feed".into(),
+        "http://10.1.2.3/feed.xml".into(),
+        "http://[::ffff:127.0.0.1]/feed".into(),
+    ] {
+        let (status, body) = app
+            .call(
+                "POST",
+                "/api/v1/feeds",
+                &app.admin_token,
+                Some(serde_json::json!({"name": "intern", "url": url, "kind": "mentions"})),
+            )
+            .await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert_eq!(body["error"]["details"][0]["field"], "url", "{body}");
+    }
+    // A name that resolves to loopback is refused when polled, and says why.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let feeds = health(&app).await;
+        let lokal = feed(&feeds, "lokal");
+        let error = lokal["health"]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !error.is_empty() {
+            assert!(error.contains("non-public"), "{error}");
+            assert_eq!(lokal["health"]["items_added"], 0);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no poll error recorded: {lokal}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     app.stop().await;
 }
