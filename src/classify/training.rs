@@ -108,10 +108,11 @@ fn load_split(
     specs: &[SourceSpec],
     extra: Option<Dataset>,
     seed: u64,
+    augment_places: bool,
 ) -> anyhow::Result<Vec<(String, Dataset, Vec<Part>)>> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let mut loaded: Vec<(String, Dataset)> = Vec::new();
+    let mut loaded: Vec<(String, Dataset, Format)> = Vec::new();
     for s in specs {
         let ds = datasets::load(&s.path, s.format)?;
         eprintln!(
@@ -124,13 +125,13 @@ fn load_split(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        loaded.push((s.spec.clone(), ds));
+        loaded.push((s.spec.clone(), ds, s.format));
     }
     if let Some(fb) = extra {
         eprintln!("loaded {} items from the team's triage decisions", fb.items.len());
-        loaded.push((FEEDBACK.to_string(), fb));
+        loaded.push((FEEDBACK.to_string(), fb, Format::Jsonl));
     }
-    for (spec, ds) in loaded {
+    for (spec, ds, format) in loaded {
         let parts = datasets::split(&ds, seed);
         let (mut items, mut kept) = (Vec::new(), Vec::new());
         let mut dropped = 0;
@@ -145,6 +146,10 @@ fn load_split(
         if dropped > 0 {
             eprintln!("  {spec}: {dropped} items dropped as duplicates of earlier sources");
         }
+        if augment_places && format == Format::Everyday {
+            let added = augment_with_places(&mut items, &mut kept);
+            eprintln!("  {spec}: {added} training items repeated with a Lampung place name");
+        }
         out.push((
             spec,
             Dataset {
@@ -155,6 +160,63 @@ fn load_split(
         ));
     }
     Ok(out)
+}
+
+/// Lampung places as people write them in posts.
+const LAMPUNG_PLACES: &[&str] = &[
+    "Bandar Lampung",
+    "Metro",
+    "Pringsewu",
+    "Pesawaran",
+    "Tanggamus",
+    "Way Kanan",
+    "Lampung Timur",
+    "Lampung Selatan",
+    "Lampung Tengah",
+    "Lampung Utara",
+    "Lampung Barat",
+    "Tulang Bawang",
+    "Mesuji",
+    "Pesisir Barat",
+    "Kalianda",
+    "Natar",
+    "Liwa",
+    "Kotabumi",
+    "Menggala",
+    "Teluk Betung",
+];
+
+/// Counterfactual copies of everyday training posts that name a Lampung place. Our own alarm
+/// examples name Lampung places far more often than the real everyday sets do, so without this
+/// the encoder side of the heads learns "a Lampung place → alarm" (the lexical side skips place
+/// names, see `features::is_place`). One in four everyday training items (chosen by a hash of
+/// its text, so the choice is stable) gets a copy with a place added in one of a few common
+/// ways; copies are training items only, so validation and test stay real text.
+fn augment_with_places(items: &mut Vec<Labelled>, parts: &mut Vec<Part>) -> usize {
+    let mut added = Vec::new();
+    for (item, part) in items.iter().zip(parts.iter()) {
+        if *part != Part::Train {
+            continue;
+        }
+        let h = crate::ingest::sha256_hex(item.text.as_bytes());
+        let n = u64::from_str_radix(&h[..12], 16).unwrap_or(0);
+        if n % 4 != 0 {
+            continue;
+        }
+        let place = LAMPUNG_PLACES[(n / 4) as usize % LAMPUNG_PLACES.len()];
+        let text = item.text.trim_end();
+        let text = match (n / 128) % 4 {
+            0 => format!("{text} di {place}"),
+            1 => format!("{place}: {text}"),
+            2 => format!("{text} #{}", place.replace(' ', "")),
+            _ => format!("Warga {place}, {text}"),
+        };
+        added.push(Labelled { text, ..item.clone() });
+    }
+    let n = added.len();
+    parts.extend(std::iter::repeat_n(Part::Train, n));
+    items.extend(added);
+    n
 }
 
 fn example(item: &Labelled, annotated: &[Label], embedding: Vec<f32>, source: usize) -> Example {
@@ -183,7 +245,7 @@ pub fn train(settings: &Settings, opts: &TrainOptions, feedback: Option<Dataset>
         opts.data.clone()
     };
     let specs: Vec<SourceSpec> = data.iter().map(|d| SourceSpec::parse(d)).collect();
-    let sources = load_split(&specs, feedback, opts.params.seed)?;
+    let sources = load_split(&specs, feedback, opts.params.seed, true)?;
     let texts: Vec<String> = sources
         .iter()
         .flat_map(|(_, ds, parts)| {
@@ -308,7 +370,7 @@ fn eval_sets(
     // Everything the heads saw (train and validation parts), to keep it out of every test set.
     let mut seen = HashSet::new();
     let mut loaded: HashMap<PathBuf, (Dataset, Vec<Part>)> = HashMap::new();
-    for ((_, ds, parts), spec) in load_split(&trained, None, seed)?.into_iter().zip(&trained) {
+    for ((_, ds, parts), spec) in load_split(&trained, None, seed, false)?.into_iter().zip(&trained) {
         for (item, part) in ds.items.iter().zip(&parts) {
             if *part != Part::Test {
                 seen.insert(dedupe_key(&item.text));
