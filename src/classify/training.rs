@@ -200,7 +200,7 @@ fn augment_with_places(items: &mut Vec<Labelled>, parts: &mut Vec<Part>) -> usiz
         }
         let h = crate::ingest::sha256_hex(item.text.as_bytes());
         let n = u64::from_str_radix(&h[..12], 16).unwrap_or(0);
-        if n % 4 != 0 {
+        if !n.is_multiple_of(4) {
             continue;
         }
         let place = LAMPUNG_PLACES[(n / 4) as usize % LAMPUNG_PLACES.len()];
