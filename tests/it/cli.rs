@@ -30,6 +30,9 @@ fn help_lists_every_subcommand() {
         "reindex",
         "check-playbooks",
         "token",
+        "backup",
+        "restore",
+        "audit",
     ] {
         assert!(help.contains(cmd), "{cmd} missing from --help:\n{help}");
     }
