@@ -25,33 +25,9 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Fails unless the caller may read.
-    pub fn require_read(&self) -> Result<(), AppError> {
-        if self.role.can_read() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-    /// Fails unless the caller may work incidents (responder or admin).
-    pub fn require_responder(&self) -> Result<(), AppError> {
-        if matches!(self.role, Role::Responder | Role::Admin) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
     /// Whether the caller is an admin.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
-    }
-    /// Fails unless the caller may send mentions.
-    pub fn require_ingest(&self) -> Result<(), AppError> {
-        if self.role.can_ingest() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
     }
 }
 

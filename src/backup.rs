@@ -99,10 +99,6 @@ fn playbook_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-async fn counts(store: &Store) -> anyhow::Result<BackupCounts> {
-    store.backup_counts().await
-}
-
 /// Takes a backup into `dir` (created; it must not exist or be empty) while the service may be
 /// running. Prints progress to stderr.
 pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
@@ -117,7 +113,7 @@ pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest>
     store.snapshot_into(&db).await?;
     store.close().await;
     let snapshot = Store::open(&format!("sqlite://{}", db.display())).await?;
-    let counts = counts(&snapshot).await?;
+    let counts = snapshot.backup_counts().await?;
     snapshot.close().await;
     // The snapshot's own WAL files are empty after close; keep only the database file.
     for suffix in ["-wal", "-shm"] {

@@ -158,6 +158,12 @@ pub enum FlowError {
     OwnDraft,
 }
 
+/// Whether `person` wrote any of a clarification's text: its author, or one of its editors
+/// (`writers`: the actors of its `drafted` and `edited` events). The four-eyes rule.
+pub fn wrote(person: &str, author: &str, writers: &[String]) -> bool {
+    person == author || writers.iter().any(|w| w == person)
+}
+
 /// Checks an action and gives the new status. `is_admin` and `is_author` describe the actor
 /// (`is_author`: they wrote any of the text, as its author or an editor).
 pub fn transition(

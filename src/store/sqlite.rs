@@ -542,6 +542,14 @@ impl Store {
         })
     }
 
+    /// Whether any audit row waits to be sealed.
+    pub async fn audit_unsealed(&self) -> anyhow::Result<bool> {
+        let (n,): (i64,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 1)
+    }
+
     /// Audit rows after `seq`, in order.
     pub async fn audit_rows(&self, after: i64, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
         Ok(sqlx::query_as(

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::auth::{Caller, Ingester, Reader, Responder};
+use crate::auth::{Ingester, Reader, Responder};
 use crate::domain::{IncidentStatus, Label, Severity};
 use crate::error::{AppError, AppQuery, AppResult};
 use crate::index::SearchError;
@@ -92,10 +92,10 @@ fn record_feed_metrics(states: &[crate::store::FeedState]) {
 /// Gauges that live in the database are read now; the rest were recorded where they happened.
 pub(super) async fn metrics(
     State(state): State<AppState>,
-    caller: Result<Caller, AppError>,
+    reader: Result<Reader, AppError>,
 ) -> AppResult<Response> {
     if state.settings.server.metrics == crate::config::MetricsAccess::Token {
-        caller?.require_read()?;
+        reader?;
     }
     let c = state.store.counts().await?;
     let index_pending = index_pending(&state).await?;

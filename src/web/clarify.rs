@@ -396,7 +396,7 @@ async fn act(
     }
     // Four eyes: whoever wrote any of the text (the author or any editor) neither approves nor
     // returns it.
-    let wrote = caller.name == c.author || tx.clarification_writers(&c.id).await?.contains(&caller.name);
+    let wrote = cl::wrote(&caller.name, &c.author, &tx.clarification_writers(&c.id).await?);
     let next = cl::transition(status, action, caller.is_admin(), wrote).map_err(flow_error)?;
     let at = ts(Utc::now());
     let incident = state

@@ -306,8 +306,11 @@ pub(super) async fn incident(
         .iter()
         .map(|c| {
             // Four eyes: whoever wrote any of the text sees no approve or return buttons.
-            let wrote = c.author == user.username
-                || writers.get(&c.id).is_some_and(|w| w.contains(&user.username));
+            let wrote = crate::clarifications::wrote(
+                &user.username,
+                &c.author,
+                writers.get(&c.id).map_or(&[][..], Vec::as_slice),
+            );
             let checks = crate::clarifications::check(&c.channel, &c.title, &c.body);
             let editable = crate::clarifications::Status::parse(&c.status).is_some_and(|s| s.editable());
             context! {
