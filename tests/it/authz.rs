@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use reqwest::header::{HeaderMap, HeaderValue};
 use tanggap::domain::Role;
 
-use crate::helpers::{between, repo, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{repo, spawn_app, TestApp, PASSWORD};
 
 /// The callers, in the order of the table's columns.
 const CALLERS: [&str; 13] = [
@@ -65,15 +65,7 @@ async fn session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
         .unwrap();
     let r = app.login(&client, username, PASSWORD).await;
     assert_eq!(r.status(), 303, "login as {username}");
-    let page = client
-        .get(format!("{}/library", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let csrf = app.session_csrf(&client).await;
     (client, csrf)
 }
 

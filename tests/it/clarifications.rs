@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use tanggap::domain::Role;
 
-use crate::helpers::{between, require_model, spawn_app, Options, TestApp};
+use crate::helpers::{require_model, spawn_app, Options, TestApp};
 
 const SCAM: &str = "Assalamualaikum Bapak/Ibu Kepala Desa, saya Gubernur Lampung. Ini nomor WA baru saya. \
     Mohon bantu transfer dulu dana 25 juta ke rekening BRI 0987654321 a.n. staf ajudan, besok saya ganti. Penting!";
@@ -650,16 +650,7 @@ async fn editors_cannot_approve_and_a_person_is_one_name_across_credentials() {
     let iid = incident["id"].as_str().unwrap();
     let vars = json!({"fakta": "f", "sumber": "s", "tautan": "https://x.id", "klaim": "k"});
     let responder = app.token(Role::Responder).await;
-    let (status, draft) = app
-        .call(
-            "POST",
-            &format!("/api/v1/incidents/{iid}/clarifications"),
-            &responder,
-            Some(json!({"channel": "whatsapp", "verdict": "penipuan", "variables": vars})),
-        )
-        .await;
-    assert_eq!(status, 201, "{draft}");
-    let cid = draft["id"].as_str().unwrap().to_string();
+    let cid = app.draft(iid, &responder).await;
     // An admin rewrites the responder's draft entirely, submits it, then tries to approve it.
     let editor = app.token(Role::Admin).await;
     let (status, edited) = app
@@ -710,8 +701,7 @@ async fn editors_cannot_approve_and_a_person_is_one_name_across_credentials() {
 
     // An admin drafts in a web session and submits; their own token cannot approve it.
     let (web, username) = app.login_as(Role::Admin).await;
-    let page = app.text_with(&web, "/library").await;
-    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let csrf = app.session_csrf(&web).await;
     let r = web
         .post(format!("{}/api/v1/incidents/{iid}/clarifications", app.base))
         .header("x-csrf-token", &csrf)

@@ -415,17 +415,7 @@ async fn backup_while_serving_and_restore_finds_everything() {
         .flagged_incident(json!({"source": "whatsapp", "external_id": "wa-b1", "text": scam}))
         .await;
     let responder = app.token(Role::Responder).await;
-    let vars = json!({"fakta": "f", "sumber": "s", "tautan": "https://x.id", "klaim": "k"});
-    let (status, draft) = app
-        .call(
-            "POST",
-            &format!("/api/v1/incidents/{iid}/clarifications"),
-            &responder,
-            Some(json!({"channel": "whatsapp", "verdict": "penipuan", "variables": vars})),
-        )
-        .await;
-    assert_eq!(status, 201, "{draft}");
-    let cid = draft["id"].as_str().unwrap().to_string();
+    let cid = app.draft(&iid, &responder).await;
     let (status, _) = app
         .call(
             "POST",

@@ -386,16 +386,7 @@ async fn feeds_are_polled_with_conditional_get_and_hostile_feeds_harm_only_thems
     );
 
     // Health in /metrics (read with a token) and on the page.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text(&app.admin_token).await;
     assert!(
         metrics.contains("tanggap_feed_items_added_total{feed=\"cekfakta\"} 4"),
         "{metrics}"

@@ -147,6 +147,35 @@ impl TestApp {
         .unwrap()
     }
 
+    /// A filled-in WhatsApp draft (verdict `penipuan`) on an incident, written with `token`;
+    /// returns its id.
+    pub async fn draft(&self, incident: &str, token: &str) -> String {
+        let vars = serde_json::json!({"fakta": "f", "sumber": "s", "tautan": "https://x.id", "klaim": "k"});
+        let (status, draft) = self
+            .call(
+                "POST",
+                &format!("/api/v1/incidents/{incident}/clarifications"),
+                token,
+                Some(serde_json::json!({"channel": "whatsapp", "verdict": "penipuan", "variables": vars})),
+            )
+            .await;
+        assert_eq!(status, 201, "{draft}");
+        draft["id"].as_str().unwrap().to_string()
+    }
+
+    /// The `/metrics` text, read with `token`.
+    pub async fn metrics_text(&self, token: &str) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// A JSON request with a token.
     pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
         let mut req = self
@@ -221,17 +250,21 @@ impl TestApp {
         (client, username)
     }
 
+    /// The login form's CSRF token (its cookie lands in `client`'s jar).
+    pub async fn login_csrf(&self, client: &reqwest::Client) -> String {
+        let form = self.text_with(client, "/login").await;
+        between(&form, "name=\"csrf\" value=\"", "\"").expect("csrf field on the login form")
+    }
+
+    /// A logged-in browser's CSRF token for API writes (from a page's `<meta name="csrf-token">`).
+    pub async fn session_csrf(&self, client: &reqwest::Client) -> String {
+        let page = self.text_with(client, "/library").await;
+        between(&page, "name=\"csrf-token\" content=\"", "\"").expect("csrf-token meta on the page")
+    }
+
     /// Submits the login form.
     pub async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        let form = client
-            .get(format!("{}/login", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = between(&form, "name=\"csrf\" value=\"", "\"").expect("csrf field on the login form");
+        let csrf = self.login_csrf(client).await;
         client
             .post(format!("{}/login", self.base))
             .form(&[

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tanggap::domain::Role;
 
-use crate::helpers::{between, repo, require_model, spawn_app, TestApp, INGEST_TOKEN};
+use crate::helpers::{repo, require_model, spawn_app, TestApp, INGEST_TOKEN};
 
 #[derive(Debug, Deserialize)]
 struct Gen {
@@ -224,15 +224,7 @@ async fn http_case(app: &TestApp, viewer: &str, ids: &Ids, case: &Case) -> (u16,
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap();
-            let form = jar
-                .get(format!("{}/login", app.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = between(&form, "name=\"csrf\" value=\"", "\"").unwrap();
+            let csrf = app.login_csrf(&jar).await;
             let mut fields: Vec<(String, String)> = case
                 .form
                 .clone()

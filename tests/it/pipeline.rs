@@ -176,16 +176,7 @@ async fn mail_waits_out_smtp_outages_and_is_delivered_exactly_once() {
     assert!(m["incident_id"].is_string(), "{m}");
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     // While it lasts, the backlog and its age are in /metrics.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text(&app.admin_token).await;
     let gauge = |name: &str| -> f64 {
         metrics
             .lines()

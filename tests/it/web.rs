@@ -156,42 +156,28 @@ async fn an_outsider_cannot_lock_a_colleague_out() {
 async fn foreign_origins_cannot_write() {
     let app = spawn_app(Options::default()).await;
     let (admin, _) = app.login_as(Role::Admin).await;
-    let page = app.text_with(&admin, "/library").await;
-    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let csrf = app.session_csrf(&admin).await;
     let body =
         json!({"username": "sari", "name": "Sari", "role": "viewer", "password": "kata-sandi-panjang"});
-    let r = admin
-        .post(format!("{}/api/v1/users", app.base))
-        .header("x-csrf-token", &csrf)
-        .header("origin", "https://evil.example")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let create = |header: &'static str, value: String| {
+        admin
+            .post(format!("{}/api/v1/users", app.base))
+            .header("x-csrf-token", &csrf)
+            .header(header, value)
+            .json(&body)
+            .send()
+    };
+    let r = create("origin", "https://evil.example".into()).await.unwrap();
     assert_eq!(r.status(), 403);
     let err: Value = r.json().await.unwrap();
     assert_eq!(err["error"]["code"], "forbidden");
-    let r = admin
-        .post(format!("{}/api/v1/users", app.base))
-        .header("x-csrf-token", &csrf)
-        .header("sec-fetch-site", "cross-site")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = create("sec-fetch-site", "cross-site".into()).await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(
         app.store.user("sari").await.unwrap().is_none(),
         "nothing was written"
     );
-    let r = admin
-        .post(format!("{}/api/v1/users", app.base))
-        .header("x-csrf-token", &csrf)
-        .header("origin", &app.base)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = create("origin", app.base.clone()).await.unwrap();
     assert_eq!(r.status(), 201, "our own origin passes");
     app.stop().await;
 }
@@ -231,16 +217,7 @@ async fn metrics_need_a_token_unless_public() {
     let _ = app
         .call("GET", "/api/v1/incidents/inc_guessed", &viewer, None)
         .await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text(&viewer).await;
     let line = text
         .lines()
         .find(|l| {
@@ -286,8 +263,7 @@ async fn session_api_calls_need_the_csrf_token_and_roles_hold() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let page = app.text_with(&viewer, "/library").await;
-    let csrf = between(&page, "name=\"csrf-token\" content=\"", "\"").unwrap();
+    let csrf = app.session_csrf(&viewer).await;
     let r = viewer
         .post(format!("{}/api/v1/clarifications/cl_x/copies", app.base))
         .header("x-csrf-token", &csrf)
