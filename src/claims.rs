@@ -45,17 +45,21 @@ pub struct KnownClaim {
 }
 
 /// A claim as submitted (API or import line), before validation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimInput {
     /// The claim text.
+    #[schema(value_type = String, min_length = 10, max_length = 2000)]
     pub claim: Option<String>,
     /// Verdict code.
+    #[schema(value_type = crate::clarifications::Verdict)]
     pub verdict: Option<String>,
     /// Summary of the facts.
+    #[schema(value_type = String, min_length = 1, max_length = 4000)]
     pub summary: Option<String>,
     /// Link to the clarification.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub url: Option<String>,
     /// Incident it belongs to.
     #[serde(default)]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::playbooks::{variables, Template, VARIABLES};
 
 /// A responder's verdict on a claim (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// A hoax.
@@ -86,7 +86,7 @@ impl Verdict {
 }
 
 /// Status of a clarification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Being written.
@@ -239,7 +239,7 @@ pub fn fill(template: &str, values: &BTreeMap<String, String>) -> String {
 }
 
 /// Problems a draft has before it can be submitted.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Checks {
     /// Variables still present in the text.
     pub unfilled: Vec<String>,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// One problem with one field of one item.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldError {
     /// Index of the item in a batch, when the request had several.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -20,6 +20,24 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// The error body of every 4xx and 5xx answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (`validation_failed`, `not_found`, `conflict`, …).
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+    /// One entry per bad field, for `validation_failed`.
+    pub details: Vec<FieldError>,
 }
 
 /// Errors that handlers return.
@@ -158,12 +176,16 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let details = match &self {
-            AppError::Validation(errors) => serde_json::to_value(errors).unwrap_or_default(),
-            _ => serde_json::Value::Array(vec![]),
+            AppError::Validation(errors) => errors.clone(),
+            _ => Vec::new(),
         };
-        let body = serde_json::json!({
-            "error": { "code": self.code(), "message": message, "details": details }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                details,
+            },
+        };
         let mut response = (status, axum::Json(body)).into_response();
         match self {
             AppError::Internal(err) => {
@@ -216,10 +238,34 @@ impl From<QueryRejection> for AppError {
     }
 }
 
-/// `Json` whose rejections use our error format.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `Json` whose rejections use our error format. The body must be a JSON object: serde would
+/// otherwise read a struct from an array of its fields in order (`[]` for a struct whose fields
+/// all have defaults), which no client means.
 pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(AppError::bad_request(
+                "invalid_json",
+                "the body must be a JSON object",
+            ));
+        }
+        serde_json::from_value(value).map(AppJson).map_err(|e| {
+            AppError::bad_request(
+                "invalid_json",
+                format!("Failed to deserialize the JSON body: {e}"),
+            )
+        })
+    }
+}
 
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {

@@ -399,7 +399,11 @@ pub async fn apply_mentions(
             "text": text,
             "url": item.link,
             "region": feed.region,
-            "posted_at": item.published.map(ts),
+            // A feed's odd date (year 1900, next year) is dropped rather than the item.
+            "posted_at": item
+                .published
+                .filter(|t| crate::ingest::plausible_post_time(*t, chrono::Utc::now()))
+                .map(ts),
             "author": { "name": item.author, "handle": feed.name },
         });
         if !item.id.is_empty() {

@@ -242,8 +242,11 @@ fn phrases_to_exact(q: &str) -> String {
     out
 }
 
+/// A tantivy date. tantivy keeps nanoseconds in an `i64` (years 1678–2261) and overflows
+/// outside them, so times beyond are clamped to its range.
 fn tantivy_date(t: DateTime<Utc>) -> tantivy::DateTime {
-    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros())
+    const LIMIT: i64 = i64::MAX / 1000;
+    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros().clamp(-LIMIT, LIMIT))
 }
 
 fn counts(result: &serde_json::Value, name: &str) -> FacetCounts {
@@ -318,10 +321,7 @@ impl SearchIndex {
             return Ok(());
         };
         let f = self.fields;
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        let mut writer = self.writer()?;
         for r in rows {
             writer.delete_term(Term::from_field_text(f.id, &r.id));
             let mut doc = TantivyDocument::default();
@@ -367,10 +367,7 @@ impl SearchIndex {
 
     /// Empties the index (for a rebuild).
     pub fn clear(&self) -> anyhow::Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+        let mut writer = self.writer()?;
         writer.delete_all_documents()?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload("0");
@@ -379,6 +376,22 @@ impl SearchIndex {
         self.reader.reload()?;
         self.searchable.store(0, std::sync::atomic::Ordering::Release);
         Ok(())
+    }
+
+    /// The writer. A panic while it was held (a bug; tantivy asserts) leaves uncommitted
+    /// changes of unknown state: they are rolled back to the last commit, whose watermark makes
+    /// the indexer send those rows again, instead of refusing every later batch.
+    fn writer(&self) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        match self.writer.lock() {
+            Ok(w) => Ok(w),
+            Err(poisoned) => {
+                let mut w = poisoned.into_inner();
+                tracing::error!("the index writer panicked earlier; rolling back to the last commit");
+                w.rollback()?;
+                self.writer.clear_poison();
+                Ok(w)
+            }
+        }
     }
 
     /// Number of documents visible to searches.
@@ -607,6 +620,22 @@ mod tests {
         let mut ids: Vec<String> = idx.search(r).unwrap().hits.into_iter().map(|h| h.id).collect();
         ids.sort();
         ids
+    }
+
+    /// Found by schemathesis: a post dated year 9999 overflowed tantivy's nanoseconds, panicked
+    /// in the index writer and poisoned it, so search stopped following the database.
+    #[test]
+    fn times_beyond_tantivys_range_are_clamped_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = SearchIndex::open(dir.path()).unwrap();
+        let mut far = row(1, "tanggal jauh");
+        far.posted_at = Some("9999-12-31T23:59:59.000Z".into());
+        let mut early = row(2, "tanggal awal");
+        early.posted_at = Some("0001-01-01T00:00:00.000Z".into());
+        idx.add_and_commit(&[far, early]).unwrap();
+        idx.add_and_commit(&[row(3, "sesudahnya")]).unwrap();
+        assert_eq!(idx.search(&req("tanggal")).unwrap().total, 2);
+        assert_eq!(idx.watermark().unwrap(), 3);
     }
 
     #[test]

@@ -189,6 +189,13 @@ pub fn validate_item(raw: &str, limits: Limits, now: DateTime<Utc>) -> Result<Ne
     let posted_at =
         v.string(obj, "posted_at", 64, false)
             .and_then(|s| match DateTime::parse_from_rfc3339(&s) {
+                Ok(t) if !plausible_post_time(t.with_timezone(&Utc), now) => {
+                    v.fail(
+                        "posted_at",
+                        "must be a time between 1970 and a day from now (check the year and the time zone)",
+                    );
+                    None
+                }
                 Ok(t) => Some(ts(t.with_timezone(&Utc))),
                 Err(_) => {
                     v.fail(
@@ -236,6 +243,12 @@ pub fn validate_item(raw: &str, limits: Limits, now: DateTime<Utc>) -> Result<Ne
         raw: raw.to_string(),
         captured_at: ts(now),
     })
+}
+
+/// Whether a post could have been written at `t`: not before 1970, and not more than a day
+/// ahead of our clock (a later time is a wrong year or time zone, and would sort first forever).
+pub fn plausible_post_time(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t.timestamp() >= 0 && t <= now + chrono::Duration::days(1)
 }
 
 fn field_error(field: &str, message: impl Into<String>) -> FieldError {
@@ -481,6 +494,26 @@ mod tests {
         assert_eq!(a.id, b.id);
         let c = validate_item(r#"{"source":"twitter","text":"a"}"#, LIMITS, now).unwrap();
         assert!(c.external_id_derived && c.external_id.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn implausible_post_times_are_refused() {
+        let now = Utc::now();
+        for t in [
+            "9999-12-31T23:59:59Z",
+            "1900-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+23:59",
+        ] {
+            let raw = format!(r#"{{"text":"a","posted_at":"{t}"}}"#);
+            let errors = validate_item(&raw, LIMITS, now).unwrap_err();
+            assert_eq!(errors[0].field, "posted_at", "{t}");
+        }
+        let ok = validate_item(
+            r#"{"text":"a","posted_at":"2026-11-29T08:00:00+07:00"}"#,
+            LIMITS,
+            now,
+        );
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const VARIABLES: [&str; 6] = ["klaim", "fakta", "sumber", "tanggal", "instan
 pub const TWITTER_LIMIT: usize = 280;
 
 /// A validated playbook.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Playbook {
     /// Identifier (the file name without `.toml`).
     pub id: String,
@@ -49,7 +49,7 @@ pub struct Playbook {
 }
 
 /// One SOP step.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// What to do.
@@ -61,7 +61,7 @@ pub struct Step {
 }
 
 /// A contact by role.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     /// Role or office.
@@ -78,7 +78,7 @@ pub struct Contact {
 }
 
 /// A clarification template.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// Channel.

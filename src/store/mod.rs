@@ -630,7 +630,7 @@ pub struct ClarificationFilter {
 }
 
 /// One copy of an approved reply.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct CopyRow {
     /// Who.
     pub actor: String,
@@ -740,7 +740,7 @@ pub struct IncidentClocks {
 }
 
 /// A feed's poller state and health (`feed_state`).
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct FeedState {
     /// Feed name.
     pub name: String,

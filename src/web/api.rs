@@ -7,16 +7,19 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::AppState;
+use super::{views, AppState};
 use crate::auth::{Ingester, Reader, Responder};
 use crate::domain::{IncidentStatus, Label, Severity};
 use crate::error::{AppError, AppQuery, AppResult};
 use crate::index::SearchError;
 use crate::ingest::{self, Framing, Limits};
-use crate::store::{IncidentFilter, IncidentRow, MentionRow};
+use crate::store::{IncidentFilter, IncidentRow};
 
+#[utoipa::path(
+    get, path = "/healthz", tag = "health", responses((status = 200, description = "The process answers", body = String, content_type = "text/plain"))
+)]
 pub(super) async fn healthz() -> &'static str {
     "ok"
 }
@@ -25,21 +28,27 @@ pub(super) async fn not_found() -> AppError {
     AppError::NotFound("route")
 }
 
+#[utoipa::path(
+    get, path = "/readyz", tag = "health", responses((status = 200, description = "Database and model ready", body = views::Readiness), (status = 503, description = "Database or model not ready", body = views::Readiness))
+)]
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     let db = state.store.ping().await;
     let model = state.classifier.is_some();
     let index_pending = index_pending(&state).await.ok();
     let (precision, why) = state.settings.classifier.precision.resolve();
-    let body = json!({
-        "database": db,
-        "index": true,
-        "model": model,
-        "model_problem": state.classifier_problem,
-        "model_version": state.classifier.as_ref().map(|c| c.version().to_string()),
-        "encoder_precision": { "precision": precision.code(), "why": why },
-        "index_docs": state.index.num_docs(),
-        "index_pending": index_pending,
-    });
+    let body = views::Readiness {
+        database: db,
+        index: true,
+        model,
+        model_problem: state.classifier_problem.clone(),
+        model_version: state.classifier.as_ref().map(|c| c.version().to_string()),
+        encoder_precision: views::EncoderPrecision {
+            precision: precision.code().to_string(),
+            why: why.to_string(),
+        },
+        index_docs: state.index.num_docs(),
+        index_pending,
+    };
     let status = if db && model {
         StatusCode::OK
     } else {
@@ -55,18 +64,25 @@ async fn index_pending(state: &AppState) -> anyhow::Result<i64> {
 }
 
 /// `GET /api/v1/feeds` (viewer+): every feed (the TOML file's and the admins') with its health.
-pub(super) async fn feeds(State(state): State<AppState>, _: Reader) -> AppResult<Json<Value>> {
+#[utoipa::path(
+    get, path = "/api/v1/feeds", tag = "feeds", responses((status = 200, description = "Every feed with its health", body = views::FeedList))
+)]
+pub(super) async fn feeds(State(state): State<AppState>, _: Reader) -> AppResult<Json<views::FeedList>> {
     let states = state.store.feed_states().await?;
-    let feeds: Vec<Value> = states
-        .iter()
-        .map(|s| {
-            json!({
-                "name": s.name, "url": s.url, "kind": s.kind, "region": s.region,
-                "every_secs": s.every_secs, "enabled": s.enabled, "origin": s.origin, "health": s,
-            })
+    let feeds = states
+        .into_iter()
+        .map(|s| views::Feed {
+            name: s.name.clone(),
+            url: s.url.clone(),
+            kind: s.kind.clone(),
+            region: s.region.clone(),
+            every_secs: s.every_secs,
+            enabled: s.enabled,
+            origin: s.origin.clone(),
+            health: s,
         })
         .collect();
-    Ok(Json(json!({ "feeds": feeds })))
+    Ok(Json(views::FeedList { feeds }))
 }
 
 /// Feed health as labelled gauges and counters: last success time, consecutive failures, items
@@ -122,6 +138,16 @@ pub(super) async fn metrics(
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/mentions", tag = "intake",
+    request_body(content = views::MentionBatch, description = "One mention, an array (stored all or none), or NDJSON with `Content-Type: application/x-ndjson`"),
+    responses(
+        (status = 201, description = "At least one mention stored (durably, before this answer)", body = views::IngestResult),
+        (status = 200, description = "Every mention was already stored", body = views::IngestResult),
+        (status = 415, description = "Unsupported Content-Type", body = crate::error::ErrorBody),
+        (status = 429, description = "Over this token's ingest rate; see Retry-After", body = crate::error::ErrorBody),
+    )
+)]
 pub(super) async fn post_mentions(
     State(state): State<AppState>,
     Ingester(caller): Ingester,
@@ -171,68 +197,55 @@ pub(super) async fn post_mentions(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(json!({ "accepted": accepted, "duplicates": duplicates, "items": items })),
-    )
-        .into_response())
+    let items = items
+        .into_iter()
+        .map(|i| views::IngestItem {
+            id: i.id,
+            status: i.status.to_string(),
+            incident_id: i.incident_id,
+        })
+        .collect();
+    let body = views::IngestResult {
+        accepted,
+        duplicates,
+        items,
+    };
+    Ok((status, Json(body)).into_response())
 }
 
-/// The API view of a mention.
-pub(crate) fn mention_json(m: &MentionRow) -> Value {
-    let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
-    json!({
-        "id": m.id,
-        "source": m.source,
-        "external_id": m.external_id,
-        "url": m.url,
-        "author": { "handle": m.author_handle, "name": m.author_name, "followers": m.author_followers },
-        "text": m.text,
-        "lang": m.lang,
-        "posted_at": m.posted_at,
-        "region": m.region,
-        "engagement": { "likes": m.likes, "shares": m.shares, "comments": m.comments, "views": m.views },
-        "content_hash": m.content_hash,
-        "captured_at": m.captured_at,
-        "classified_at": m.classified_at,
-        "scores": parse(&m.scores),
-        "labels": parse(&m.labels).unwrap_or_else(|| json!([])),
-        "label_kinds": label_kinds(m.labels.as_deref()),
-        "review": {
-            "state": m.review_state,
-            "labels": m.review_labels.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
-        },
-        "explanation": parse(&m.explanation),
-        "model_version": m.model_version,
-        "incident_id": m.incident_id,
-        "raw": serde_json::from_str::<Value>(&m.raw).unwrap_or(Value::Null),
-    })
-}
-
+#[utoipa::path(
+    get, path = "/api/v1/mentions/{id}", tag = "intake", params(("id" = String, Path, description = "Mention id")), responses((status = 200, description = "The mention with its scores, labels and incident", body = views::Mention))
+)]
 pub(super) async fn get_mention(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Mention>> {
     let m = state
         .store
         .mention(&id)
         .await?
         .ok_or(AppError::NotFound("mention"))?;
-    Ok(Json(mention_json(&m)))
+    Ok(Json(views::Mention::from(&m)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct SearchParams {
+    #[param(max_length = 1000)]
     q: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(hoax|sara|hate_speech|scam|disaster|health|politics|security|economy|public_service)?$")]
     label: Option<String>,
     source: Option<String>,
     region: Option<String>,
     incident: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(relevance|newest|oldest)?$")]
     sort: Option<String>,
+    /// Page size, 1–100 (default 20; values outside are clamped).
     limit: Option<usize>,
+    /// Hits to skip, up to 10,000 (larger values are clamped).
     offset: Option<usize>,
     facets: Option<bool>,
 }
@@ -342,7 +355,10 @@ pub(super) fn search_request(p: SearchParams) -> AppResult<crate::index::SearchR
 }
 
 /// Runs a search on a blocking thread and joins the hits with their stored mentions.
-pub(super) async fn run_search(state: &AppState, request: crate::index::SearchRequest) -> AppResult<Value> {
+pub(super) async fn run_search(
+    state: &AppState,
+    request: crate::index::SearchRequest,
+) -> AppResult<views::SearchResults> {
     let index = state.index.clone();
     let r = request.clone();
     let started = std::time::Instant::now();
@@ -356,56 +372,82 @@ pub(super) async fn run_search(state: &AppState, request: crate::index::SearchRe
     let took_ms = started.elapsed().as_secs_f64() * 1000.0;
     let ids: Vec<String> = page.hits.iter().map(|h| h.id.clone()).collect();
     let rows = state.store.mentions_by_ids(&ids).await?;
-    let hits: Vec<Value> = page
+    let hits = page
         .hits
         .iter()
         .filter_map(|h| {
             let m = rows.iter().find(|m| m.id == h.id)?;
-            Some(json!({
-                "id": h.id, "score": h.score, "snippet": h.snippet,
-                "source": m.source, "region": m.region, "url": m.url,
-                "author": m.author_handle,
-                "captured_at": m.captured_at, "posted_at": m.posted_at,
-                "labels": m.labels.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(json!([])),
-                "incident_id": m.incident_id,
-            }))
+            Some(views::SearchHit {
+                id: h.id.clone(),
+                score: h.score,
+                snippet: h.snippet.clone(),
+                source: m.source.clone(),
+                region: m.region.clone(),
+                url: m.url.clone(),
+                author: m.author_handle.clone(),
+                captured_at: m.captured_at.clone(),
+                posted_at: m.posted_at.clone(),
+                labels: m
+                    .labels
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or_default(),
+                incident_id: m.incident_id.clone(),
+            })
         })
         .collect();
-    let facet = |counts: &[(String, u64)]| -> Value {
+    let facet = |counts: &[(String, u64)]| {
         counts
             .iter()
-            .map(|(k, n)| json!({ "value": k, "count": n }))
+            .map(|(k, n)| views::FacetCount {
+                value: k.clone(),
+                count: *n,
+            })
             .collect()
     };
-    let facets = page
-        .facets
-        .as_ref()
-        .map(|f| json!({ "label": facet(&f.label), "source": facet(&f.source), "region": facet(&f.region) }));
-    Ok(json!({
-        "query": request.q, "total": page.total, "limit": request.limit, "offset": request.offset,
-        "took_ms": (took_ms * 100.0).round() / 100.0, "hits": hits, "facets": facets,
-    }))
+    let facets = page.facets.as_ref().map(|f| views::Facets {
+        label: facet(&f.label),
+        source: facet(&f.source),
+        region: facet(&f.region),
+    });
+    Ok(views::SearchResults {
+        query: request.q,
+        total: page.total,
+        limit: request.limit,
+        offset: request.offset,
+        took_ms: (took_ms * 100.0).round() / 100.0,
+        hits,
+        facets,
+    })
 }
 
 /// `GET /api/v1/search`: full-text search with filters, order, page, highlights and facets.
+#[utoipa::path(
+    get, path = "/api/v1/search", tag = "search", params(SearchParams), responses((status = 200, description = "A page of hits with highlights and facets", body = views::SearchResults))
+)]
 pub(super) async fn search(
     State(state): State<AppState>,
     _: Reader,
     AppQuery(p): AppQuery<SearchParams>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::SearchResults>> {
     let request = search_request(p)?;
     Ok(Json(run_search(&state, request).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct IncidentParams {
     status: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(hoax|sara|hate_speech|scam|disaster|health|politics|security|economy|public_service)?$")]
     label: Option<String>,
     team: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(low|medium|high|critical)?$")]
     severity: Option<String>,
     assignee: Option<String>,
     region: Option<String>,
+    /// Page size, 1–500 (default 50; values outside are clamped).
     limit: Option<i64>,
+    /// Incidents to skip (negative counts as 0).
     offset: Option<i64>,
 }
 
@@ -471,68 +513,33 @@ pub(crate) fn incident_filter(
     })
 }
 
-fn secs(from: Option<&str>, to: Option<&str>) -> Option<i64> {
-    let (a, b) = (crate::store::parse_ts(from?)?, crate::store::parse_ts(to?)?);
-    Some((b - a).num_seconds().max(0))
-}
-
 /// Mention velocity (per hour) in the hours before and after the first approved clarification,
 /// so the office can see whether its answer slowed the claim down.
-async fn clarification_effect(state: &AppState, i: &IncidentRow) -> AppResult<Value> {
+async fn clarification_effect(
+    state: &AppState,
+    i: &IncidentRow,
+) -> AppResult<Option<views::ClarificationEffect>> {
     let Some(at) = i.first_clarified_at.as_deref().and_then(crate::store::parse_ts) else {
-        return Ok(Value::Null);
+        return Ok(None);
     };
     let e = crate::incidents::clarification_effect(&state.store, &i.id, at, chrono::Utc::now()).await?;
-    Ok(json!({
-        "clarified_at": i.first_clarified_at,
-        "window_hours": crate::incidents::EFFECT_WINDOW_HOURS,
-        "before_per_hour": e.before_per_hour,
-        "after_per_hour": e.after_per_hour,
-        "after_hours_observed": e.after_hours_observed,
+    Ok(Some(views::ClarificationEffect {
+        clarified_at: i.first_clarified_at.clone(),
+        window_hours: crate::incidents::EFFECT_WINDOW_HOURS,
+        before_per_hour: e.before_per_hour,
+        after_per_hour: e.after_per_hour,
+        after_hours_observed: e.after_hours_observed,
     }))
 }
 
-/// Labels split by kind: `{"alarm": [...], "topic": [...]}`. Alarm labels (hoax, sara,
-/// hate_speech, scam) open incidents and page people; topic labels describe and route.
-pub(crate) fn label_kinds(labels: Option<&str>) -> Value {
-    let labels: Vec<Label> = labels
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    let (alarm, topic): (Vec<Label>, Vec<Label>) = labels.into_iter().partition(|l| l.is_alarm());
-    json!({ "alarm": alarm, "topic": topic })
-}
-
-/// The API view of an incident (without mentions).
-pub(crate) fn incident_json(i: &IncidentRow) -> Value {
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
-    json!({
-        "id": i.id, "title": i.title, "status": i.status, "severity": i.severity,
-        "top_label": i.top_label, "labels": parse(&i.labels), "label_kinds": label_kinds(Some(&i.labels)),
-        "max_scores": parse(&i.max_scores),
-        "team": i.team, "region": i.region, "source": i.source,
-        "playbook": i.playbook_id.as_ref().map(|p| json!({ "id": p, "version": i.playbook_version })),
-        "mention_count": i.mention_count, "first_seen_at": i.first_seen_at, "opened_at": i.opened_at,
-        "last_mention_at": i.last_mention_at, "ack_due_at": i.ack_due_at, "acknowledged_at": i.acknowledged_at,
-        "updated_at": i.updated_at,
-        "sla": {
-            "ack_due_at": i.ack_due_at, "ack_breached_at": i.ack_breached_at,
-            "clarify_due_at": i.clarify_due_at, "clarify_breached_at": i.clarify_breached_at,
-        },
-        "first_clarified_at": i.first_clarified_at,
-        "verdict": i.verdict, "assignee": i.assignee,
-        "durations_seconds": {
-            "to_detect": secs(Some(&i.first_seen_at), Some(&i.opened_at)),
-            "to_acknowledge": secs(Some(&i.opened_at), i.acknowledged_at.as_deref()),
-            "to_first_clarification": secs(Some(&i.opened_at), i.first_clarified_at.as_deref()),
-        },
-    })
-}
-
+#[utoipa::path(
+    get, path = "/api/v1/incidents", tag = "incidents", params(IncidentParams), responses((status = 200, description = "Incidents, newest first (open ones unless `status` says otherwise)", body = views::IncidentList))
+)]
 pub(super) async fn list_incidents(
     State(state): State<AppState>,
     _: Reader,
     AppQuery(p): AppQuery<IncidentParams>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::IncidentList>> {
     let mut filter = incident_filter(
         p.status.as_deref(),
         p.label.as_deref(),
@@ -544,16 +551,19 @@ pub(super) async fn list_incidents(
     filter.limit = p.limit.unwrap_or(50).clamp(1, 500);
     filter.offset = p.offset.unwrap_or(0).max(0);
     let rows = state.store.incidents(&filter).await?;
-    Ok(Json(
-        json!({ "incidents": rows.iter().map(incident_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(views::IncidentList {
+        incidents: rows.iter().map(views::Incident::from).collect(),
+    }))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path, description = "Incident id")), responses((status = 200, description = "The incident with mentions, playbook, checklist, timeline and clarifications", body = views::IncidentDetail))
+)]
 pub(super) async fn get_incident(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::IncidentDetail>> {
     let i = state
         .store
         .incident(&id)
@@ -562,64 +572,78 @@ pub(super) async fn get_incident(
     let mentions = state.store.incident_mentions(&id, 50).await?;
     let events = state.store.events(&id).await?;
     let playbook = i.playbook_id.as_deref().and_then(|p| state.playbooks.get(p));
-    let mut body = incident_json(&i);
-    body["clarification_effect"] = clarification_effect(&state, &i).await?;
-    body["verdict"] = json!(i.verdict);
+    let mut incident = views::Incident::from(&i);
+    incident.playbook = playbook.map(|p| views::IncidentPlaybook {
+        id: p.id.clone(),
+        version: Some(p.version),
+        title: Some(p.title.clone()),
+        summary: Some(p.summary.clone()),
+        contacts: Some(p.contacts.clone()),
+        templates: Some(p.templates.clone()),
+    });
     // The fact-checks the incident's mentions matched, to cite as {{sumber}} / {{tautan}}.
-    body["fact_checks"] = json!(state
+    let fact_checks = state
         .store
         .claims_of_incident(&id)
         .await?
         .iter()
-        .map(|k| json!({
-            "id": k.id, "claim": k.claim, "verdict": k.verdict, "summary": k.summary, "url": k.url,
-            "source": super::clarify::fact_check_source(k), "matched_mentions": k.matches,
-        }))
-        .collect::<Vec<_>>());
-    body["mentions"] = json!(mentions.iter().map(mention_json).collect::<Vec<_>>());
-    body["playbook"] = match playbook {
-        Some(p) => json!({
-            "id": p.id, "title": p.title, "version": p.version, "summary": p.summary,
-            "contacts": p.contacts, "templates": p.templates,
-        }),
-        None => Value::Null,
-    };
+        .map(|k| views::FactCheck {
+            id: k.id.clone(),
+            claim: k.claim.clone(),
+            verdict: k.verdict.clone(),
+            summary: k.summary.clone(),
+            url: k.url.clone(),
+            source: super::clarify::fact_check_source(k),
+            matched_mentions: k.matches,
+        })
+        .collect();
     let marks = state.store.checklist(&id).await?;
-    body["checklist"] = json!(playbook
-        .map(|p| p
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(n, s)| {
-                let mark = marks.iter().find(|m| m.playbook_id == p.id && m.step == n as i64 + 1);
-                json!({ "step": n + 1, "text": s.text, "owner": s.owner, "target_minutes": s.target_minutes,
-                        "done": mark.is_some(), "done_by": mark.map(|m| &m.done_by), "done_at": mark.map(|m| &m.done_at) })
-            })
-            .collect::<Vec<_>>())
-        .unwrap_or_default());
-    body["timeline"] = json!(events
-        .iter()
-        .map(|e| json!({ "at": e.at, "actor": e.actor, "kind": e.kind,
-                          "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null) }))
-        .collect::<Vec<_>>());
+    let checklist = playbook
+        .map(|p| {
+            p.steps
+                .iter()
+                .enumerate()
+                .map(|(n, s)| {
+                    let mark = marks
+                        .iter()
+                        .find(|m| m.playbook_id == p.id && m.step == n as i64 + 1);
+                    views::ChecklistStep {
+                        step: n + 1,
+                        text: s.text.clone(),
+                        owner: s.owner.clone(),
+                        target_minutes: s.target_minutes,
+                        done: mark.is_some(),
+                        done_by: mark.map(|m| m.done_by.clone()),
+                        done_at: mark.map(|m| m.done_at.clone()),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let filter = crate::store::ClarificationFilter {
         incident_id: Some(id.clone()),
         limit: 100,
         ..Default::default()
     };
     let clarifications = state.store.clarifications(&filter).await?;
-    body["clarifications"] = json!(clarifications
-        .iter()
-        .map(super::clarify::clarification_json)
-        .collect::<Vec<_>>());
-    Ok(Json(body))
+    Ok(Json(views::IncidentDetail {
+        clarification_effect: clarification_effect(&state, &i).await?,
+        incident,
+        fact_checks,
+        mentions: mentions.iter().map(views::Mention::from).collect(),
+        checklist,
+        timeline: events.iter().map(views::TimelineEvent::from).collect(),
+        clarifications: clarifications.iter().map(views::Clarification::from).collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TransitionReq {
+    #[schema(value_type = IncidentStatus)]
     to: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: Option<String>,
 }
 
@@ -633,17 +657,20 @@ pub(crate) async fn load_incident(state: &AppState, id: &str) -> AppResult<Incid
 }
 
 /// Answers with the incident as it is now.
-async fn incident_response(state: &AppState, id: &str) -> AppResult<Json<Value>> {
-    Ok(Json(incident_json(&load_incident(state, id).await?)))
+async fn incident_response(state: &AppState, id: &str) -> AppResult<Json<views::Incident>> {
+    Ok(Json(views::Incident::from(&load_incident(state, id).await?)))
 }
 
 /// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/transitions", tag = "incidents", params(("id" = String, Path, description = "Incident id")), request_body = TransitionReq, responses((status = 200, description = "Status changed (409 when the lifecycle forbids it)", body = views::Incident))
+)]
 pub(super) async fn transition(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<TransitionReq>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Incident>> {
     let to: IncidentStatus = req
         .to
         .parse()
@@ -679,26 +706,32 @@ pub(super) async fn transition(
     incident_response(&state, &id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TriageReq {
     #[serde(default)]
+    #[schema(value_type = Option<crate::clarifications::Verdict>)]
     verdict: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     assignee: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
 }
 
 /// `PATCH /api/v1/incidents/{id}`: set the verdict, the assignee and/or correct the labels. A
 /// verdict other than `belum_terverifikasi`, and a label correction, are kept as triage
 /// decisions for retraining (`tanggap train --include-feedback`).
+#[utoipa::path(
+    patch, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path, description = "Incident id")), request_body = TriageReq, responses((status = 200, description = "Verdict, assignee and/or labels set", body = views::Incident))
+)]
 pub(super) async fn triage(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<TriageReq>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Incident>> {
     let bad = |field: &str, message: &str| AppError::field(field, message);
     let verdict = super::clarify::parse_verdict(req.verdict.as_deref())?.map(|v| v.code().to_string());
     let assignee = req.assignee.map(|a| a.trim().to_string());
@@ -777,7 +810,7 @@ pub(super) async fn triage(
     incident_response(&state, &id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct MergeReq {
     from: String,
@@ -785,12 +818,15 @@ pub(super) struct MergeReq {
 
 /// `POST /api/v1/incidents/{id}/merge`: moves every mention of `from` into this incident and
 /// closes `from` (dismissed, "merged into …"); both timelines record it.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/merge", tag = "incidents", params(("id" = String, Path, description = "Target incident id")), request_body = MergeReq, responses((status = 200, description = "The other incident's mentions moved here; it is closed", body = views::Incident))
+)]
 pub(super) async fn merge(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<MergeReq>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Incident>> {
     if req.from == id {
         return Err(AppError::field("from", "cannot merge an incident into itself"));
     }
@@ -848,14 +884,18 @@ pub(super) async fn merge(
     incident_response(&state, &id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SplitReq {
+    #[schema(min_items = 1)]
     mention_ids: Vec<String>,
 }
 
 /// `POST /api/v1/incidents/{id}/split`: moves the given mentions into a new incident with the
 /// same labels, team and playbook; at least one mention must stay.
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/split", tag = "incidents", params(("id" = String, Path, description = "Incident id")), request_body = SplitReq, responses((status = 201, description = "The new incident holding the named mentions", body = views::Incident))
+)]
 pub(super) async fn split(
     State(state): State<AppState>,
     Responder(caller): Responder,
@@ -957,5 +997,5 @@ pub(super) async fn split(
         .incident(&new_id)
         .await?
         .ok_or(AppError::NotFound("incident"))?;
-    Ok((StatusCode::CREATED, Json(incident_json(&i))).into_response())
+    Ok((StatusCode::CREATED, Json(views::Incident::from(&i))).into_response())
 }

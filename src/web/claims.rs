@@ -5,19 +5,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::AppState;
+use super::{views, AppState};
 use crate::auth::{Admin, Caller, Reader};
-use crate::claims::{ClaimInput, KnownClaim, NewClaim};
+use crate::claims::{ClaimInput, NewClaim};
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
 
 /// Query of the claim list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ClaimQuery {
+    #[param(max_length = 200)]
     pub(super) q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub(super) limit: Option<i64>,
+    #[param(minimum = 0, maximum = 1000000)]
     pub(super) offset: Option<i64>,
 }
 
@@ -45,50 +48,51 @@ impl ClaimQuery {
     }
 }
 
-/// A claim as the API shows it.
-pub(super) fn claim_json(c: &KnownClaim) -> Value {
-    json!({
-        "id": c.id, "claim": c.claim, "verdict": c.verdict, "summary": c.summary, "url": c.url,
-        "incident_id": c.incident_id, "origin": c.origin, "created_at": c.created_at,
-        "matched_mentions": c.matches, "disabled_at": c.disabled_at,
-    })
-}
-
 /// `GET /api/v1/known-claims?q=&limit=&offset=`: the registry, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/known-claims", tag = "claims", params(ClaimQuery), responses((status = 200, description = "Known claims, newest first", body = views::KnownClaimList))
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     _: Reader,
     AppQuery(query): AppQuery<ClaimQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::KnownClaimList>> {
     let (q, limit, offset) = query.parts()?;
     let claims = state.store.list_claims(q.as_deref(), limit, offset).await?;
-    Ok(Json(json!({
-        "claims": claims.iter().map(claim_json).collect::<Vec<_>>(),
-        "limit": limit, "offset": offset,
-    })))
+    Ok(Json(views::KnownClaimList {
+        claims: claims.iter().map(views::KnownClaim::from).collect(),
+        limit,
+        offset,
+    }))
 }
 
 /// `GET /api/v1/known-claims/{id}`.
+#[utoipa::path(
+    get, path = "/api/v1/known-claims/{id}", tag = "claims", params(("id" = String, Path, description = "Known claim id")), responses((status = 200, description = "The claim", body = views::KnownClaim))
+)]
 pub(super) async fn get(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::KnownClaim>> {
     let c = state
         .store
         .claim(&id)
         .await?
         .ok_or(AppError::NotFound("known claim"))?;
-    Ok(Json(claim_json(&c)))
+    Ok(Json(views::KnownClaim::from(&c)))
 }
 
 /// `POST /api/v1/known-claims` (admin): registers a debunked claim. New mentions are matched
 /// against it within seconds. The same claim text twice answers 409.
+#[utoipa::path(
+    post, path = "/api/v1/known-claims", tag = "claims", request_body = ClaimInput, responses((status = 201, description = "Registered; new mentions are matched against it", body = views::KnownClaim))
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     _: Admin,
     AppJson(input): AppJson<ClaimInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<views::KnownClaim>)> {
     let claim = NewClaim::try_from(input).map_err(|e| AppError::field(e.field, e.message))?;
     if let Some(id) = &claim.incident_id {
         if !state.store.incident_exists(id).await? {
@@ -107,11 +111,11 @@ pub(super) async fn create(
         .claim(&id)
         .await?
         .ok_or(AppError::NotFound("known claim"))?;
-    Ok((StatusCode::CREATED, Json(claim_json(&c))))
+    Ok((StatusCode::CREATED, Json(views::KnownClaim::from(&c))))
 }
 
 /// `POST /api/v1/known-claims/{id}/disable` body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DisableReq {
     #[serde(default)]
@@ -120,21 +124,27 @@ pub(super) struct DisableReq {
 
 /// `POST /api/v1/known-claims/{id}/disable` (admin): `{"reason"?}` — the source withdrew or
 /// corrected its debunk; the claim is kept but no longer matched.
+#[utoipa::path(
+    post, path = "/api/v1/known-claims/{id}/disable", tag = "claims", params(("id" = String, Path, description = "Known claim id")), request_body = DisableReq, responses((status = 200, description = "Kept but no longer matched", body = views::KnownClaim))
+)]
 pub(super) async fn disable(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<String>,
     crate::error::AppJson(body): crate::error::AppJson<DisableReq>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::KnownClaim>> {
     set_disabled(&state, &caller, &id, true, body.reason).await
 }
 
 /// `POST /api/v1/known-claims/{id}/enable` (admin): matched again.
+#[utoipa::path(
+    post, path = "/api/v1/known-claims/{id}/enable", tag = "claims", params(("id" = String, Path, description = "Known claim id")), responses((status = 200, description = "Matched again", body = views::KnownClaim))
+)]
 pub(super) async fn enable(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::KnownClaim>> {
     set_disabled(&state, &caller, &id, false, None).await
 }
 
@@ -144,7 +154,7 @@ async fn set_disabled(
     id: &str,
     disabled: bool,
     reason: Option<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::KnownClaim>> {
     tracing::info!(by = %caller.name, claim = id, disabled, "known claim matching switched");
     let at = crate::store::ts(chrono::Utc::now());
     let reason = reason
@@ -161,5 +171,5 @@ async fn set_disabled(
         .claim(id)
         .await?
         .ok_or(AppError::NotFound("known claim"))?;
-    Ok(Json(claim_json(&c)))
+    Ok(Json(views::KnownClaim::from(&c)))
 }

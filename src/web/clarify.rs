@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::AppState;
+use super::{views, AppState};
 use crate::auth::{Caller, Reader, Responder};
 use crate::clarifications::{self as cl, Action, FlowError, Status, Verdict};
 use crate::error::{AppError, AppJson, AppQuery, AppResult, FieldError};
@@ -27,20 +27,6 @@ fn flow_error(e: FlowError) -> AppError {
         FlowError::IllegalTransition { .. } => AppError::Conflict(e.to_string()),
         FlowError::NotAdmin | FlowError::OwnDraft => AppError::ForbiddenBecause(e.to_string()),
     }
-}
-
-/// The API view of a clarification.
-pub(crate) fn clarification_json(c: &ClarificationRow) -> Value {
-    let checks = cl::check(&c.channel, &c.title, &c.body);
-    json!({
-        "id": c.id, "incident_id": c.incident_id, "playbook": { "id": c.playbook_id, "version": c.playbook_version },
-        "channel": c.channel, "lang": c.lang, "verdict": c.verdict, "status": c.status,
-        "title": c.title, "body": c.body, "text": cl::full_text(&c.title, &c.body),
-        "variables": serde_json::from_str::<Value>(&c.variables).unwrap_or(Value::Null),
-        "checks": checks, "author": c.author, "revision": c.revision, "return_comment": c.return_comment,
-        "created_at": c.created_at, "updated_at": c.updated_at, "submitted_at": c.submitted_at,
-        "approved_by": c.approved_by, "approved_at": c.approved_at,
-    })
 }
 
 async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
@@ -78,18 +64,22 @@ async fn move_incident(tx: &mut StoreTx, incident: &IncidentRow, to: &str, at: &
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewDraft {
     channel: String,
     #[serde(default)]
     lang: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Verdict>)]
     verdict: Option<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/incidents/{id}/clarifications", tag = "clarifications", params(("id" = String, Path, description = "Incident id")), request_body = NewDraft, responses((status = 201, description = "A draft from the playbook's template", body = views::Clarification))
+)]
 pub(super) async fn create_draft(
     State(state): State<AppState>,
     Responder(caller): Responder,
@@ -195,48 +185,54 @@ pub(super) async fn create_draft(
     .await?;
     move_incident(&mut tx, &incident, "drafting", &at).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(clarification_json(&row))).into_response())
+    Ok((StatusCode::CREATED, Json(views::Clarification::from(&row))).into_response())
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/clarifications/{id}", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), responses((status = 200, description = "The clarification with its history and copies", body = views::ClarificationDetail))
+)]
 pub(super) async fn get_clarification(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::ClarificationDetail>> {
     let c = state
         .store
         .clarification(&id)
         .await?
         .ok_or(AppError::NotFound("clarification"))?;
-    let mut body = clarification_json(&c);
     let events = state.store.clarification_events(&id).await?;
-    body["audit"] = json!(events
-        .iter()
-        .map(
-            |e| json!({"at": e.at, "actor": e.actor, "kind": e.kind, "revision": e.revision,
-                        "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null)})
-        )
-        .collect::<Vec<_>>());
-    body["copies"] = json!(state.store.copies(&id).await?);
-    Ok(Json(body))
+    Ok(Json(views::ClarificationDetail {
+        clarification: views::Clarification::from(&c),
+        audit: events.iter().map(views::ClarificationEvent::from).collect(),
+        copies: state.store.copies(&id).await?,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct LibraryParams {
+    #[param(value_type = Option<String>, pattern = "^(draft|submitted|returned|approved)?$")]
     status: Option<String>,
     channel: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(hoaks|disinformasi|misinformasi|salah|penipuan|fakta|belum_terverifikasi)?$")]
     verdict: Option<String>,
     incident: Option<String>,
     q: Option<String>,
+    /// Page size, 1–200 (default 50; values outside are clamped).
     limit: Option<i64>,
+    /// Clarifications to skip (negative counts as 0).
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/clarifications", tag = "clarifications", params(LibraryParams), responses((status = 200, description = "Clarifications, newest first", body = views::ClarificationList))
+)]
 pub(super) async fn list_clarifications(
     State(state): State<AppState>,
     _: Reader,
     AppQuery(p): AppQuery<LibraryParams>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::ClarificationList>> {
     if let Some(s) = p.status.as_deref().filter(|s| !s.is_empty()) {
         Status::parse(s).ok_or_else(|| field("status", "must be draft, submitted, returned or approved"))?;
     }
@@ -253,12 +249,12 @@ pub(super) async fn list_clarifications(
         offset: p.offset.unwrap_or(0).max(0),
     };
     let rows = state.store.clarifications(&filter).await?;
-    Ok(Json(
-        json!({ "clarifications": rows.iter().map(clarification_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(views::ClarificationList {
+        clarifications: rows.iter().map(views::Clarification::from).collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Edit {
     #[serde(default)]
@@ -266,17 +262,21 @@ pub(super) struct Edit {
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Verdict>)]
     verdict: Option<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/clarifications/{id}", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), request_body = Edit, responses((status = 200, description = "Edited (drafts and returned ones only)", body = views::Clarification))
+)]
 pub(super) async fn edit_clarification(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
     AppJson(req): AppJson<Edit>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Clarification>> {
     let verdict = parse_verdict(req.verdict.as_deref())?;
     for (name, v) in [("title", &req.title), ("body", &req.body)] {
         if v.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
@@ -330,10 +330,10 @@ pub(super) async fn edit_clarification(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(clarification_json(&c)))
+    Ok(Json(views::Clarification::from(&c)))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ReturnReq {
     #[serde(default)]
@@ -346,7 +346,7 @@ async fn act(
     id: &str,
     action: Action,
     comment: Option<String>,
-) -> AppResult<Value> {
+) -> AppResult<views::Clarification> {
     let mut tx = state.store.begin().await?;
     let mut c = tx
         .clarification(id)
@@ -464,54 +464,73 @@ async fn act(
         .await?;
     }
     tx.commit().await?;
-    Ok(clarification_json(&c))
+    Ok(views::Clarification::from(&c))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/clarifications/{id}/submit", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), responses((status = 200, description = "Submitted for approval", body = views::Clarification))
+)]
 pub(super) async fn submit(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Clarification>> {
     Ok(Json(act(&state, &caller, &id, Action::Submit, None).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/clarifications/{id}/approve", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), responses((status = 200, description = "Approved and frozen (admins who wrote none of it)", body = views::Clarification))
+)]
 pub(super) async fn approve(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Clarification>> {
     Ok(Json(act(&state, &caller, &id, Action::Approve, None).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/clarifications/{id}/return", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), request_body = ReturnReq, responses((status = 200, description = "Returned to its writers with a comment", body = views::Clarification))
+)]
 pub(super) async fn send_back(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(id): Path<String>,
     AppJson(req): AppJson<ReturnReq>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Clarification>> {
     Ok(Json(
         act(&state, &caller, &id, Action::Return, req.comment).await?,
     ))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CopyReq {
     #[serde(default)]
+    #[schema(max_length = 64)]
     channel: Option<String>,
 }
 
 /// Logs that someone copied an approved reply and gives them the text.
+#[utoipa::path(
+    post, path = "/api/v1/clarifications/{id}/copies", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), request_body(content = Option<CopyReq>, description = "Optional; the channel defaults to the clarification's"), responses((status = 200, description = "The text to paste; the copy is logged", body = views::Copied))
+)]
 pub(super) async fn copy(
     State(state): State<AppState>,
     Reader(caller): Reader,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::Copied>> {
+    // No body, or `null`, copies to the clarification's own channel.
     let req: CopyReq = if body.iter().all(u8::is_ascii_whitespace) {
         CopyReq::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::bad_request("invalid_json", e.to_string()))?
+        let bad = |m: String| AppError::bad_request("invalid_json", m);
+        match serde_json::from_slice::<serde_json::Value>(&body).map_err(|e| bad(e.to_string()))? {
+            serde_json::Value::Null => CopyReq::default(),
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v).map_err(|e| bad(e.to_string()))?,
+            _ => return Err(bad("the body must be a JSON object".into())),
+        }
     };
     let mut tx = state.store.begin().await?;
     let c = tx
@@ -530,12 +549,18 @@ pub(super) async fn copy(
     let at = ts(Utc::now());
     tx.log_copy(&id, &caller.name, &channel, &at).await?;
     tx.commit().await?;
-    Ok(Json(
-        json!({ "id": id, "channel": channel, "text": cl::full_text(&c.title, &c.body), "copied_at": at }),
-    ))
+    Ok(Json(views::Copied {
+        id,
+        channel,
+        text: cl::full_text(&c.title, &c.body),
+        copied_at: at,
+    }))
 }
 
 /// schema.org ClaimReview JSON-LD of an approved clarification.
+#[utoipa::path(
+    get, path = "/api/v1/clarifications/{id}/claimreview", tag = "clarifications", params(("id" = String, Path, description = "Clarification id")), responses((status = 200, description = "schema.org ClaimReview of an approved clarification", body = Object, content_type = "application/ld+json"), (status = 409, description = "The clarification is not approved", body = crate::error::ErrorBody))
+)]
 pub(super) async fn claim_review(
     State(state): State<AppState>,
     _: Reader,
@@ -576,18 +601,21 @@ pub(super) async fn claim_review(
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], body).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PlaybookSwitch {
     playbook: String,
 }
 
+#[utoipa::path(
+    put, path = "/api/v1/incidents/{id}/playbook", tag = "incidents", params(("id" = String, Path, description = "Incident id")), request_body = PlaybookSwitch, responses((status = 200, description = "The incident uses this playbook now", body = views::PlaybookSwitched))
+)]
 pub(super) async fn switch_playbook(
     State(state): State<AppState>,
     Responder(caller): Responder,
     Path(incident_id): Path<String>,
     AppJson(req): AppJson<PlaybookSwitch>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::PlaybookSwitched>> {
     let incident = incident_or_404(&state, &incident_id).await?;
     let pb = state
         .playbooks
@@ -607,23 +635,30 @@ pub(super) async fn switch_playbook(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(
-        json!({ "incident_id": incident.id, "playbook": { "id": pb.id, "version": pb.version } }),
-    ))
+    Ok(Json(views::PlaybookSwitched {
+        incident_id: incident.id,
+        playbook: views::PlaybookRef {
+            id: pb.id.clone(),
+            version: pb.version,
+        },
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Mark {
     done: bool,
 }
 
+#[utoipa::path(
+    put, path = "/api/v1/incidents/{id}/checklist/{step}", tag = "incidents", params(("id" = String, Path, description = "Incident id"), ("step" = i64, Path, description = "Step number, from 1")), request_body = Mark, responses((status = 200, description = "Checklist progress", body = views::ChecklistProgress))
+)]
 pub(super) async fn mark_step(
     State(state): State<AppState>,
     Responder(caller): Responder,
     crate::error::AppPath((incident_id, step)): crate::error::AppPath<(String, i64)>,
     AppJson(req): AppJson<Mark>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::ChecklistProgress>> {
     let incident = incident_or_404(&state, &incident_id).await?;
     let pb_id = incident
         .playbook_id
@@ -661,28 +696,52 @@ pub(super) async fn mark_step(
     tx.commit().await?;
     let marks = state.store.checklist(&incident.id).await?;
     let done = marks.iter().filter(|m| m.playbook_id == pb_id).count();
-    Ok(Json(
-        json!({ "incident_id": incident.id, "done": done, "total": pb.steps.len() }),
-    ))
+    Ok(Json(views::ChecklistProgress {
+        incident_id: incident.id,
+        done,
+        total: pb.steps.len(),
+    }))
 }
 
-pub(super) async fn list_playbooks(State(state): State<AppState>, _: Reader) -> AppResult<Json<Value>> {
-    Ok(Json(
-        json!({ "playbooks": state.playbooks.all.iter().map(|p| json!({
-        "id": p.id, "title": p.title, "version": p.version, "labels": p.labels, "severities": p.severities,
-        "summary": p.summary, "steps": p.steps.len(),
-        "templates": p.templates.iter().map(|t| format!("{}/{}", t.channel, t.lang)).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>() }),
-    ))
+#[utoipa::path(
+    get, path = "/api/v1/playbooks", tag = "playbooks", responses((status = 200, description = "Every loaded playbook", body = views::PlaybookList))
+)]
+pub(super) async fn list_playbooks(
+    State(state): State<AppState>,
+    _: Reader,
+) -> AppResult<Json<views::PlaybookList>> {
+    let playbooks = state
+        .playbooks
+        .all
+        .iter()
+        .map(|p| views::PlaybookSummary {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            version: p.version,
+            labels: p.labels.clone(),
+            severities: p.severities.clone(),
+            summary: p.summary.clone(),
+            steps: p.steps.len(),
+            templates: p
+                .templates
+                .iter()
+                .map(|t| format!("{}/{}", t.channel, t.lang))
+                .collect(),
+        })
+        .collect();
+    Ok(Json(views::PlaybookList { playbooks }))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/playbooks/{id}", tag = "playbooks", params(("id" = String, Path, description = "Playbook id")), responses((status = 200, description = "The playbook with steps, contacts and templates", body = crate::playbooks::Playbook))
+)]
 pub(super) async fn get_playbook(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<crate::playbooks::Playbook>> {
     let p = state.playbooks.get(&id).ok_or(AppError::NotFound("playbook"))?;
-    Ok(Json(serde_json::to_value(p).map_err(anyhow::Error::from)?))
+    Ok(Json(p.clone()))
 }
 
 /// Who published a known claim's debunk: the feed it came from, else the office itself.

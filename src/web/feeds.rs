@@ -5,23 +5,25 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::AppState;
+use super::{views, AppState};
 use crate::auth::Admin;
 use crate::config::{FeedConfig, FeedKind};
 use crate::error::{AppError, AppJson, AppResult};
 
 /// `POST /api/v1/feeds` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewFeed {
+    #[schema(min_length = 1, max_length = 64)]
     name: String,
     url: String,
+    #[schema(value_type = String, pattern = "^(mentions|debunks)$")]
     kind: String,
     #[serde(default)]
     region: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 60, maximum = 86400)]
     every_secs: Option<u64>,
 }
 
@@ -68,11 +70,14 @@ fn validate(req: NewFeed) -> Result<FeedConfig, AppError> {
 
 /// `POST /api/v1/feeds` (admin): `{"name", "url", "kind": "mentions"|"debunks", "region"?,
 /// "every_secs"? (60-86400, default 300)}`; 409 when the name is taken.
+#[utoipa::path(
+    post, path = "/api/v1/feeds", tag = "feeds", request_body = NewFeed, responses((status = 201, description = "Added and polled within seconds", body = views::FeedAdded))
+)]
 pub(super) async fn add(
     State(state): State<AppState>,
     Admin(caller): Admin,
     AppJson(req): AppJson<NewFeed>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<views::FeedAdded>)> {
     let feed = validate(req)?;
     if !state.settings.server.feeds_private_networks
         && url::Url::parse(&feed.url).is_ok_and(|u| !crate::feeds::url_is_public(&u))
@@ -88,37 +93,50 @@ pub(super) async fn add(
     state.feeds_notify.notify_one();
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "name": feed.name, "url": feed.url, "kind": feed.kind.code(),
-                     "region": feed.region, "every_secs": feed.every_secs, "enabled": true }),
-        ),
+        Json(views::FeedAdded {
+            kind: feed.kind.code().to_string(),
+            name: feed.name,
+            url: feed.url,
+            region: feed.region,
+            every_secs: feed.every_secs,
+            enabled: true,
+        }),
     ))
 }
 
-async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> AppResult<Json<Value>> {
+async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> AppResult<Json<views::FeedSwitched>> {
     if !state.store.set_feed_enabled(name, enabled).await? {
         return Err(AppError::NotFound("feed"));
     }
     if enabled {
         state.feeds_notify.notify_one();
     }
-    Ok(Json(json!({ "name": name, "enabled": enabled })))
+    Ok(Json(views::FeedSwitched {
+        name: name.to_string(),
+        enabled,
+    }))
 }
 
 /// `POST /api/v1/feeds/{name}/disable` (admin): the feed is no longer polled.
+#[utoipa::path(
+    post, path = "/api/v1/feeds/{name}/disable", tag = "feeds", params(("name" = String, Path, description = "Feed name")), responses((status = 200, description = "No longer polled", body = views::FeedSwitched))
+)]
 pub(super) async fn disable(
     State(state): State<AppState>,
     _admin: Admin,
     Path(name): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::FeedSwitched>> {
     set_enabled(&state, &name, false).await
 }
 
 /// `POST /api/v1/feeds/{name}/enable` (admin): polled again.
+#[utoipa::path(
+    post, path = "/api/v1/feeds/{name}/enable", tag = "feeds", params(("name" = String, Path, description = "Feed name")), responses((status = 200, description = "Polled again", body = views::FeedSwitched))
+)]
 pub(super) async fn enable(
     State(state): State<AppState>,
     _admin: Admin,
     Path(name): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::FeedSwitched>> {
     set_enabled(&state, &name, true).await
 }

@@ -8,9 +8,11 @@ mod dashboard;
 mod feeds;
 mod i18n;
 mod live;
+mod openapi;
 mod pages;
 mod review;
 mod users;
+mod views;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -87,6 +89,7 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         route(Method::GET, "/healthz", api::healthz),
         route(Method::GET, "/readyz", api::readyz),
         route(Method::GET, "/metrics", api::metrics),
+        route(Method::GET, "/api/v1/openapi.json", openapi::openapi_json),
         route(Method::POST, "/api/v1/mentions", api::post_mentions),
         route(Method::GET, "/api/v1/mentions/{id}", api::get_mention),
         route(Method::GET, "/api/v1/search", api::search),

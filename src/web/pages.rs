@@ -595,16 +595,16 @@ pub(super) async fn search(
     };
     let hits: Vec<minijinja::Value> = result
         .as_ref()
-        .and_then(|r| r["hits"].as_array().cloned())
+        .map(|r| r.hits.as_slice())
         .unwrap_or_default()
         .iter()
         .map(|h| {
             context! {
-                id => h["id"], source => h["source"], region => h["region"], url => h["url"],
-                author => h["author"], incident_id => h["incident_id"], labels => h["labels"],
-                at => wib(h["posted_at"].as_str().or(h["captured_at"].as_str()).unwrap_or("")),
+                id => h.id, source => h.source, region => h.region, url => h.url,
+                author => h.author, incident_id => h.incident_id, labels => h.labels,
+                at => wib(h.posted_at.as_deref().unwrap_or(&h.captured_at)),
                 // Escaped by the index; only <mark> is markup.
-                snippet => minijinja::Value::from_safe_string(h["snippet"].as_str().unwrap_or("").to_string()),
+                snippet => minijinja::Value::from_safe_string(h.snippet.clone()),
             }
         })
         .collect();
@@ -613,9 +613,9 @@ pub(super) async fn search(
             .into_iter()
             .map(|k| (k, get(k).unwrap_or_default()))
             .collect();
-    let total = result.as_ref().and_then(|r| r["total"].as_u64()).unwrap_or(0);
-    let offset = result.as_ref().and_then(|r| r["offset"].as_u64()).unwrap_or(0);
-    let limit = result.as_ref().and_then(|r| r["limit"].as_u64()).unwrap_or(20);
+    let total = result.as_ref().map_or(0, |r| r.total);
+    let offset = result.as_ref().map_or(0, |r| r.offset);
+    let limit = result.as_ref().map_or(20, |r| r.limit);
     // The current filters as a query string, for facet links and pages.
     let base: String = form
         .iter()
@@ -628,8 +628,8 @@ pub(super) async fn search(
         context! {
             user => user_ctx(&user), form => form, hits => hits, error => error, searched => searched,
             total => total, offset => offset, limit => limit, base => base,
-            facets => result.as_ref().map(|r| r["facets"].clone()),
-            took_ms => result.as_ref().map(|r| r["took_ms"].clone()),
+            facets => result.as_ref().map(|r| minijinja::Value::from_serialize(&r.facets)),
+            took_ms => result.as_ref().map(|r| r.took_ms),
             labels => Label::ALL.iter().map(|l| context! { code => l.code(), name => l.name_id() }).collect::<Vec<_>>(),
             prev => (offset > 0).then(|| offset.saturating_sub(limit)),
             next => (offset + limit < total).then_some(offset + limit),

@@ -14,17 +14,20 @@ use crate::error::{AppError, AppJson, AppQuery, AppResult};
 use crate::store::ReviewItem;
 
 /// `GET /api/v1/review` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TrayQuery {
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     #[serde(default)]
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
 /// One uncertain alarm label of a mention.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct UncertainLabel {
     label: Label,
     kind: &'static str,
@@ -35,7 +38,7 @@ pub(crate) struct UncertainLabel {
 }
 
 /// A mention in the tray, as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TrayItem {
     id: String,
     source: String,
@@ -52,7 +55,7 @@ pub(crate) struct TrayItem {
 }
 
 /// The tray's answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Tray {
     total: i64,
     items: Vec<TrayItem>,
@@ -114,6 +117,9 @@ pub(crate) async fn tray(state: &AppState, limit: i64, offset: i64) -> AppResult
 }
 
 /// `GET /api/v1/review?limit=&offset=` (viewer+): the review tray.
+#[utoipa::path(
+    get, path = "/api/v1/review", tag = "review", params(TrayQuery), responses((status = 200, description = "Mentions whose alarm score is uncertain, oldest first", body = Tray))
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     _: Reader,
@@ -131,18 +137,20 @@ pub(super) async fn list(
 }
 
 /// `POST /api/v1/review/{mention_id}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DecisionReq {
+    #[schema(pattern = "^(confirm|dismiss)$")]
     decision: String,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
     #[serde(default)]
     reason: Option<String>,
 }
 
 /// What a decision did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct DecisionDone {
     mention_id: String,
     decision: &'static str,
@@ -152,6 +160,9 @@ pub(crate) struct DecisionDone {
 /// `POST /api/v1/review/{mention_id}` (responder, admin): `{"decision": "confirm", "labels":
 /// ["hoax"]}` (labels default to the uncertain ones; at least one alarm label) or
 /// `{"decision": "dismiss", "reason": "…"}`. 409 when the mention is not in the tray.
+#[utoipa::path(
+    post, path = "/api/v1/review/{id}", tag = "review", params(("id" = String, Path, description = "Mention id")), request_body = DecisionReq, responses((status = 200, description = "Confirmed (the mention joins or opens an incident) or dismissed", body = DecisionDone))
+)]
 pub(super) async fn decide(
     State(state): State<AppState>,
     Responder(caller): Responder,

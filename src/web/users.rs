@@ -8,14 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minijinja::context;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::pages::{render_page, user_context, PageUser};
-use super::AppState;
+use super::{views, AppState};
 use crate::auth::Admin;
 use crate::domain::Role;
 use crate::error::{AppError, AppJson, AppResult, FieldError};
-use crate::store::{ts, wib, UserRow};
+use crate::store::{ts, wib};
 
 /// Roles a person can be given (`ingest` is for machines' tokens).
 const ROLES: [Role; 3] = [Role::Viewer, Role::Responder, Role::Admin];
@@ -23,12 +22,16 @@ const ROLES: [Role; 3] = [Role::Viewer, Role::Responder, Role::Admin];
 const MIN_PASSWORD_CHARS: usize = 10;
 
 /// A new user as the API receives it; every field is checked, missing ones too.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UserInput {
+    #[schema(value_type = String, pattern = "^[a-z0-9._-]{2,32}$")]
     username: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 80)]
     name: Option<String>,
+    #[schema(value_type = String, pattern = "^(viewer|responder|admin)$")]
     role: Option<String>,
+    #[schema(value_type = String, min_length = 10)]
     password: Option<String>,
 }
 
@@ -97,28 +100,26 @@ impl TryFrom<UserInput> for NewUser {
     }
 }
 
-/// A user as the API shows it (never the password hash).
-fn user_json(u: &UserRow) -> Value {
-    json!({
-        "username": u.username, "name": u.name, "role": u.role,
-        "created_at": u.created_at, "disabled_at": u.disabled_at,
-    })
-}
-
 /// `GET /api/v1/users` (admin): every user, by username.
-pub(super) async fn list(State(state): State<AppState>, _: Admin) -> AppResult<Json<Value>> {
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users", responses((status = 200, description = "Every user", body = views::UserList))
+)]
+pub(super) async fn list(State(state): State<AppState>, _: Admin) -> AppResult<Json<views::UserList>> {
     let users = state.store.users().await?;
-    Ok(Json(
-        json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(views::UserList {
+        users: users.iter().map(views::User::from).collect(),
+    }))
 }
 
 /// `POST /api/v1/users` (admin): adds a user; a taken username is 409.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users", request_body = UserInput, responses((status = 201, description = "The user", body = views::User))
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
     AppJson(input): AppJson<UserInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<views::User>)> {
     let new = NewUser::try_from(input)?;
     let created =
         crate::auth::create_user(&state.store, &new.username, &new.name, new.role, &new.password).await?;
@@ -134,16 +135,19 @@ pub(super) async fn create(
         .await?
         .ok_or(AppError::NotFound("user"))?;
     tracing::info!(by = %caller.name, username = %new.username, role = new.role.code(), "user created");
-    Ok((StatusCode::CREATED, Json(user_json(&user))))
+    Ok((StatusCode::CREATED, Json(views::User::from(&user))))
 }
 
 /// `POST /api/v1/users/{username}/disable` (admin): disables the user and ends their sessions.
 /// Admins cannot disable themselves; an already disabled user is 409.
+#[utoipa::path(
+    post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path, description = "Username")), responses((status = 200, description = "Disabled; their sessions end", body = views::UserDisabled))
+)]
 pub(super) async fn disable(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(username): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<views::UserDisabled>> {
     // The caller's name is a person's username (a machine token's is `token:NAME`).
     if caller.name == username {
         return Err(AppError::Conflict("you cannot disable your own account".into()));
@@ -161,7 +165,10 @@ pub(super) async fn disable(
         return Err(AppError::Conflict(format!("{username} is already disabled")));
     }
     tracing::info!(by = %caller.name, %username, "user disabled");
-    Ok(Json(json!({ "username": username, "disabled_at": at })))
+    Ok(Json(views::UserDisabled {
+        username,
+        disabled_at: at,
+    }))
 }
 
 /// `GET /users`: the users page for admins (list, add, disable); a 403 page for others.

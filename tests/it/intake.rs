@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, Options, INGEST_TOKEN};
+use tanggap::domain::Role;
 
 fn mention(id: &str, text: &str) -> Value {
     json!({"source": "twitter", "external_id": id, "text": text, "region": "Bandar Lampung",
@@ -316,5 +317,58 @@ async fn a_token_over_its_ingest_rate_gets_429_with_retry_after() {
         .call("GET", &format!("/api/v1/mentions/{id}"), &app.admin_token, None)
         .await;
     assert_eq!(status, 404);
+    app.stop().await;
+}
+
+/// The three findings of the schemathesis run, kept as cases: a post dated year 9999 (it once
+/// panicked the index writer), a JSON array where an object is expected, and the document
+/// itself served without a token.
+#[tokio::test]
+async fn schemathesis_findings_stay_fixed() {
+    let app = spawn_app(Options::default()).await;
+    let far = json!({"text": "tanggal jauh", "posted_at": "9999-12-31T23:59:59Z"});
+    let (status, body) = app.post_mentions(far.to_string(), "application/json").await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("posted_at")),
+        "{body}"
+    );
+    let admin = app.token(Role::Admin).await;
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/v1/known-claims/kc_x/disable",
+            &admin,
+            Some(json!([])),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{body}"
+    );
+    let (status, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!((status, doc["openapi"].as_str()), (200, Some("3.1.0")));
+    assert!(doc["paths"]["/api/v1/mentions"]["post"]["responses"]["201"].is_object());
+    // What the document promises for a mention is what the API answers.
+    let (_, sent) = app
+        .post_mentions(
+            json!({"text": "harga cabai naik"}).to_string(),
+            "application/json",
+        )
+        .await;
+    let id = sent["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, mention) = app
+        .call("GET", &format!("/api/v1/mentions/{id}"), &admin, None)
+        .await;
+    assert_eq!(status, 200);
+    let props = doc["components"]["schemas"]["Mention"]["properties"]
+        .as_object()
+        .unwrap();
+    let mut promised: Vec<&String> = props.keys().collect();
+    let mut answered: Vec<&String> = mention.as_object().unwrap().keys().collect();
+    promised.sort();
+    answered.sort();
+    assert_eq!(promised, answered);
     app.stop().await;
 }
