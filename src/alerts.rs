@@ -584,8 +584,8 @@ pub fn spike_mail(
         "<p>Lonjakan: {per_hour} penyebutan baru dalam satu jam terakhir (jam sebelumnya {previous}). \
          Keparahan dinaikkan menjadi {}.</p><p><a href=\"{}\">Buka insiden</a> · <a href=\"{}\">Akui</a></p>",
         severity.code().to_uppercase(),
-        crate::index::escape_html(&link),
-        crate::index::escape_html(&ack)
+        crate::text::escape_html(&link),
+        crate::text::escape_html(&ack)
     );
     Ok(NewMail {
         incident_id: Some(incident_id.to_string()),
@@ -632,8 +632,8 @@ pub async fn check_sla(store: &Store, settings: &Settings, mail: &MailContext) -
             );
             let html = format!(
                 "<p>{}</p><p><a href=\"{}\">Buka insiden</a></p>",
-                crate::index::escape_html(text.lines().next().unwrap_or_default()),
-                crate::index::escape_html(&link)
+                crate::text::escape_html(text.lines().next().unwrap_or_default()),
+                crate::text::escape_html(&link)
             );
             let m = NewMail {
                 incident_id: Some(b.id.clone()),

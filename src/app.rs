@@ -14,10 +14,10 @@ use crate::alerts::{self, tokio_util_shim::Shutdown, Transport};
 use crate::classify::{Classifier, Encoder, Heads};
 use crate::config::Settings;
 use crate::index::SearchIndex;
-use crate::ingest::sha256_hex;
 use crate::pipeline::{self, ClassifyWorker};
 use crate::playbooks::Playbooks;
 use crate::store::Store;
+use crate::text::sha256_hex;
 use crate::web::{self, AppState};
 
 /// A built service, ready to run.

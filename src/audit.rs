@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use crate::alerts::tokio_util_shim::Shutdown;
-use crate::ingest::sha256_hex;
 use crate::store::{AuditRow, Store};
+use crate::text::sha256_hex;
 
 /// The "previous hash" of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

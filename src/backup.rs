@@ -16,8 +16,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
-use crate::ingest::sha256_hex;
 use crate::store::Store;
+use crate::text::sha256_hex;
 
 /// Manifest format version.
 const FORMAT: u32 = 1;
@@ -39,20 +39,7 @@ pub struct Manifest {
     pub files: Vec<BackupFile>,
 }
 
-/// Rows in a snapshot.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct BackupCounts {
-    /// Mentions.
-    pub mentions: i64,
-    /// Incidents.
-    pub incidents: i64,
-    /// Approved clarifications.
-    pub approved_clarifications: i64,
-    /// Known claims.
-    pub known_claims: i64,
-    /// People who log in.
-    pub users: i64,
-}
+pub use crate::store::BackupCounts;
 
 /// One file of a backup.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -15,34 +15,8 @@ use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 use crate::clarifications::Verdict;
 use crate::config::ClaimSettings;
-use crate::domain::Label;
 
-/// A stored known claim.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
-pub struct KnownClaim {
-    /// Id (`kc_…`).
-    pub id: String,
-    /// The claim as it circulates.
-    pub claim: String,
-    /// The verdict code.
-    pub verdict: String,
-    /// What is actually true, in a sentence or two.
-    pub summary: String,
-    /// Link to the clarification.
-    pub url: Option<String>,
-    /// The incident it was debunked in.
-    pub incident_id: Option<String>,
-    /// clarification | api | import.
-    pub origin: String,
-    /// When registered.
-    pub created_at: String,
-    /// When disabled (its source withdrew the debunk): no longer matched.
-    #[sqlx(default)]
-    pub disabled_at: Option<String>,
-    /// Mentions that matched it (suggested or linked).
-    #[sqlx(default)]
-    pub matches: i64,
-}
+pub use crate::store::{KnownClaim, NewClaim};
 
 /// A claim as submitted (API or import line), before validation.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -63,21 +37,6 @@ pub struct ClaimInput {
     pub url: Option<String>,
     /// Incident it belongs to.
     #[serde(default)]
-    pub incident_id: Option<String>,
-}
-
-/// A validated claim, ready to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewClaim {
-    /// Claim text (10–2,000 characters).
-    pub claim: String,
-    /// A final verdict (not `belum_terverifikasi`).
-    pub verdict: Verdict,
-    /// Summary (1–4,000 characters).
-    pub summary: String,
-    /// http(s) link, at most 2,000 characters.
-    pub url: Option<String>,
-    /// Incident id, if any.
     pub incident_id: Option<String>,
 }
 
@@ -152,69 +111,22 @@ impl TryFrom<ClaimInput> for NewClaim {
 
 /// The key that makes a claim unique (the same digest as an incident's cluster key).
 pub fn claim_key(claim: &str) -> String {
-    crate::incidents::cluster_key(claim)
+    crate::text::cluster_key(claim)
 }
 
-/// What a match does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchAction {
-    /// Shown to responders; nothing changes.
-    Suggest,
-    /// The mention is linked to the claim (and its incident).
-    AutoLink,
-}
+pub use crate::domain::{ClaimMatch, MatchAction};
 
-impl MatchAction {
-    /// Code stored on the mention.
-    pub fn code(self) -> &'static str {
-        match self {
-            MatchAction::Suggest => "suggest",
-            MatchAction::AutoLink => "auto_link",
-        }
-    }
-}
-
-/// The nearest known claim of a mention.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ClaimMatch {
-    /// Claim id.
-    pub id: String,
-    /// Claim text.
-    pub claim: String,
-    /// Verdict code.
-    pub verdict: String,
-    /// Summary.
-    pub summary: String,
-    /// Clarification link.
-    pub url: Option<String>,
-    /// The claim's incident.
-    pub incident_id: Option<String>,
-    /// Combined similarity in [0, 1]: the mean of `cosine` and `lexical`.
-    pub similarity: f32,
-    /// Cosine of the sentence embeddings.
-    pub cosine: f32,
-    /// BM25 score against the claim's own, capped at 1.
-    pub lexical: f32,
-    /// Suggest or auto-link.
-    pub action: MatchAction,
-    /// Why: the words (stemmed; numbers, handles and links whole) the text shares with the
-    /// claim, rarest among the registered claims first.
-    #[serde(default)]
-    pub shared_terms: Vec<String>,
-}
-
-impl ClaimMatch {
-    /// The label a linked claim implies: scam for `penipuan`, hoax for the false verdicts.
-    pub fn implied_label(&self) -> Option<Label> {
-        match Verdict::parse(&self.verdict)? {
-            Verdict::Penipuan => Some(Label::Scam),
-            Verdict::Hoaks | Verdict::Disinformasi | Verdict::Misinformasi | Verdict::Salah => {
-                Some(Label::Hoax)
+/// Records a known-claim match on a classification's explanation. A linked claim with a false
+/// verdict also flags its label (hoax, or scam for `penipuan`) when the model missed it.
+pub fn attach(c: &mut crate::classify::Classification, m: ClaimMatch) {
+    if m.action == MatchAction::AutoLink {
+        if let Some(l) = m.implied_label() {
+            if !c.labels.contains(&l) {
+                c.labels.push(l);
             }
-            Verdict::Fakta | Verdict::BelumTerverifikasi => None,
         }
     }
+    c.explanation.known_claim = Some(m);
 }
 
 /// Decides what a similarity means for a text of `words` words.
@@ -500,6 +412,7 @@ impl Lexical {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Label;
 
     fn input(claim: &str, verdict: &str, summary: &str, url: Option<&str>) -> ClaimInput {
         ClaimInput {

@@ -362,6 +362,173 @@ impl Source {
     }
 }
 
+/// A responder's verdict on a claim (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A hoax.
+    Hoaks,
+    /// Deliberately misleading.
+    Disinformasi,
+    /// Misleading without intent.
+    Misinformasi,
+    /// False.
+    Salah,
+    /// A scam.
+    Penipuan,
+    /// True.
+    Fakta,
+    /// Not verified yet.
+    BelumTerverifikasi,
+}
+
+impl Verdict {
+    /// All verdicts.
+    pub const ALL: [Verdict; 7] = [
+        Verdict::Hoaks,
+        Verdict::Disinformasi,
+        Verdict::Misinformasi,
+        Verdict::Salah,
+        Verdict::Penipuan,
+        Verdict::Fakta,
+        Verdict::BelumTerverifikasi,
+    ];
+
+    /// The code used in the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Hoaks => "hoaks",
+            Verdict::Disinformasi => "disinformasi",
+            Verdict::Misinformasi => "misinformasi",
+            Verdict::Salah => "salah",
+            Verdict::Penipuan => "penipuan",
+            Verdict::Fakta => "fakta",
+            Verdict::BelumTerverifikasi => "belum_terverifikasi",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.code() == s)
+    }
+
+    /// The tag fact-checkers put in the title.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Verdict::Hoaks => "HOAKS",
+            Verdict::Disinformasi => "DISINFORMASI",
+            Verdict::Misinformasi => "MISINFORMASI",
+            Verdict::Salah => "SALAH",
+            Verdict::Penipuan => "PENIPUAN",
+            Verdict::Fakta => "FAKTA",
+            Verdict::BelumTerverifikasi => "BELUM TERVERIFIKASI",
+        }
+    }
+
+    /// ClaimReview rating on a 1 (false) – 5 (true) scale.
+    pub fn rating(self) -> u8 {
+        match self {
+            Verdict::Hoaks | Verdict::Disinformasi | Verdict::Salah | Verdict::Penipuan => 1,
+            Verdict::Misinformasi => 2,
+            Verdict::BelumTerverifikasi => 3,
+            Verdict::Fakta => 5,
+        }
+    }
+}
+
+/// What a match does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchAction {
+    /// Shown to responders; nothing changes.
+    Suggest,
+    /// The mention is linked to the claim (and its incident).
+    AutoLink,
+}
+
+impl MatchAction {
+    /// Code stored on the mention.
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchAction::Suggest => "suggest",
+            MatchAction::AutoLink => "auto_link",
+        }
+    }
+}
+
+/// The nearest known claim of a mention.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimMatch {
+    /// Claim id.
+    pub id: String,
+    /// Claim text.
+    pub claim: String,
+    /// Verdict code.
+    pub verdict: String,
+    /// Summary.
+    pub summary: String,
+    /// Clarification link.
+    pub url: Option<String>,
+    /// The claim's incident.
+    pub incident_id: Option<String>,
+    /// Combined similarity in [0, 1]: the mean of `cosine` and `lexical`.
+    pub similarity: f32,
+    /// Cosine of the sentence embeddings.
+    pub cosine: f32,
+    /// BM25 score against the claim's own, capped at 1.
+    pub lexical: f32,
+    /// Suggest or auto-link.
+    pub action: MatchAction,
+    /// Why: the words (stemmed; numbers, handles and links whole) the text shares with the
+    /// claim, rarest among the registered claims first.
+    #[serde(default)]
+    pub shared_terms: Vec<String>,
+}
+
+impl ClaimMatch {
+    /// The label a linked claim implies: scam for `penipuan`, hoax for the false verdicts.
+    pub fn implied_label(&self) -> Option<Label> {
+        match Verdict::parse(&self.verdict)? {
+            Verdict::Penipuan => Some(Label::Scam),
+            Verdict::Hoaks | Verdict::Disinformasi | Verdict::Misinformasi | Verdict::Salah => {
+                Some(Label::Hoax)
+            }
+            Verdict::Fakta | Verdict::BelumTerverifikasi => None,
+        }
+    }
+}
+
+/// Who acts: a person or a machine, with its role. Every operation of [`crate::service`] takes
+/// one; timelines and the four-eyes rule record its name.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The person acting: a username for a web session or a token that belongs to a user;
+    /// `token:NAME` for a machine's token (usernames cannot contain `:`). Authorship and the
+    /// four-eyes rule compare this, so one person is one name whatever credential they use.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+}
+
+impl Actor {
+    /// Whether the actor is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// One problem with one field of one item.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Index of the item in a batch, when the request had several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// Dotted path of the field, e.g. `author.followers`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

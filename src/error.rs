@@ -10,17 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// One problem with one field of one item.
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct FieldError {
-    /// Index of the item in a batch, when the request had several.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<usize>,
-    /// Dotted path of the field, e.g. `author.followers`.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::domain::FieldError;
 
 /// The error body of every 4xx and 5xx answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -84,6 +74,31 @@ pub enum AppError {
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::service::DomainError> for AppError {
+    fn from(e: crate::service::DomainError) -> Self {
+        use crate::service::DomainError as D;
+        match e {
+            D::NotFound(what) => AppError::NotFound(what),
+            D::Forbidden => AppError::Forbidden,
+            D::ForbiddenBecause(why) => AppError::ForbiddenBecause(why),
+            D::Conflict(why) => AppError::Conflict(why),
+            D::Invalid(errors) => AppError::Validation(errors),
+            D::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::ingest::IntakeError> for AppError {
+    fn from(e: crate::ingest::IntakeError) -> Self {
+        use crate::ingest::IntakeError as I;
+        match e {
+            I::Malformed { code, message } => AppError::BadRequest { code, message },
+            I::UnsupportedMediaType(t) => AppError::UnsupportedMediaType(t),
+            I::Invalid(errors) => AppError::Validation(errors),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {

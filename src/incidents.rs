@@ -71,16 +71,6 @@ pub fn severity(c: &Classification, followers: i64, engagement: i64, velocity: V
     }
 }
 
-/// The cluster a mention opens when it opens an incident: a digest of its normalised words, so
-/// copies that differ only in case, punctuation or emoji share it. The database keeps at most
-/// one open incident per key.
-pub fn cluster_key(text: &str) -> String {
-    use sha2::Digest;
-    let words = crate::classify::features::normalise_words(text).join(" ");
-    let digest = sha2::Sha256::digest(words.as_bytes());
-    format!("text:{}", hex::encode(&digest[..16]))
-}
-
 /// The team for an incident: first matching rule, else the default team.
 pub fn route<'a>(settings: &'a Settings, labels: &[Label], region: Option<&str>, source: &str) -> &'a str {
     for rule in &settings.routing {
@@ -100,7 +90,7 @@ const JACCARD_MIN_COSINE: f32 = 0.5;
 
 /// Word 3-shingles of a normalised text.
 pub fn shingles(text: &str) -> HashSet<String> {
-    let words = crate::classify::features::normalise_words(text);
+    let words = crate::text::normalise_words(text);
     if words.len() < 3 {
         return words.into_iter().collect();
     }
@@ -572,80 +562,8 @@ pub fn title_for(label: Label, text: &str) -> String {
     format!("{}: {}", label.name_id(), short)
 }
 
-/// Why a manual status change is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransitionError {
-    /// Not allowed from this state.
-    #[error("cannot go from {from} to {to}")]
-    Illegal {
-        /// Current state.
-        from: &'static str,
-        /// Wanted state.
-        to: &'static str,
-    },
-    /// These states are reached only through the clarification flow.
-    #[error("{0} is reached through the clarification flow (submit, approve), not directly")]
-    ViaClarification(&'static str),
-}
-
-/// The lifecycle of SPEC §5 for manual changes: forward one step at a time, back from drafting
-/// to investigating, dismissal from any open state; approval cannot be skipped.
-pub fn check_transition(
-    from: crate::domain::IncidentStatus,
-    to: crate::domain::IncidentStatus,
-) -> Result<(), TransitionError> {
-    use crate::domain::IncidentStatus::*;
-    if matches!(to, AwaitingApproval | Clarified) {
-        return Err(TransitionError::ViaClarification(to.code()));
-    }
-    let ok = match (from, to) {
-        (f, Dismissed) => f.is_open(),
-        (New, Acknowledged) | (Acknowledged, Investigating) | (Investigating, Drafting) => true,
-        (New, Investigating) => true,
-        (Drafting, Investigating) => true,
-        (Clarified, Resolved) => true,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(TransitionError::Illegal {
-            from: from.code(),
-            to: to.code(),
-        })
-    }
-}
-
-#[cfg(test)]
-mod transition_tests {
-    use super::*;
-    use crate::domain::IncidentStatus::*;
-
-    #[test]
-    fn the_lifecycle_is_checked() {
-        assert!(check_transition(New, Acknowledged).is_ok());
-        assert!(check_transition(Acknowledged, Investigating).is_ok());
-        assert!(check_transition(Investigating, Drafting).is_ok());
-        assert!(check_transition(Clarified, Resolved).is_ok());
-        assert!(check_transition(AwaitingApproval, Dismissed).is_ok());
-        assert!(matches!(
-            check_transition(New, Resolved),
-            Err(TransitionError::Illegal { .. })
-        ));
-        assert!(matches!(
-            check_transition(Drafting, Clarified),
-            Err(TransitionError::ViaClarification(_))
-        ));
-        assert!(matches!(
-            check_transition(Dismissed, Dismissed),
-            Err(TransitionError::Illegal { .. })
-        ));
-        assert!(matches!(
-            check_transition(Resolved, New),
-            Err(TransitionError::Illegal { .. })
-        ));
-    }
-}
+pub use crate::lifecycle::{check_transition, TransitionError};
+pub use crate::text::cluster_key;
 
 #[cfg(test)]
 mod tests {

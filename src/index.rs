@@ -242,6 +242,8 @@ fn phrases_to_exact(q: &str) -> String {
     out
 }
 
+pub use crate::text::escape_html;
+
 /// A tantivy date. tantivy keeps nanoseconds in an `i64` (years 1678–2261) and overflows
 /// outside them, so times beyond are clamped to its range.
 fn tantivy_date(t: DateTime<Utc>) -> tantivy::DateTime {
@@ -569,22 +571,6 @@ impl SearchIndex {
         }
         Ok(SearchPage { total, hits, facets })
     }
-}
-
-/// Escapes text for HTML.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

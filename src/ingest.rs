@@ -7,10 +7,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use crate::domain::FieldError;
 use crate::domain::Source;
-use crate::error::{AppError, FieldError};
 use crate::store::{ts, InsertOutcome, NewMention, Store};
 
 /// Limits applied to every item.
@@ -20,6 +19,33 @@ pub struct Limits {
     pub max_text_chars: usize,
     /// Most items per request.
     pub max_batch_items: usize,
+}
+
+/// Why a body cannot be taken in. The web maps each to its status (400, 415, 422) in
+/// [`crate::error`]; the command line prints it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IntakeError {
+    /// The body is not items at all (bad UTF-8, bad JSON, empty): a code and a message.
+    #[error("{message}")]
+    Malformed {
+        /// `invalid_utf8` or `invalid_json`.
+        code: &'static str,
+        /// What is wrong, with its line and column.
+        message: String,
+    },
+    /// A content type we do not read.
+    #[error("unsupported content type {0:?}")]
+    UnsupportedMediaType(String),
+    /// Items whose fields break a rule: every one, with its index and field.
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+}
+
+fn malformed(code: &'static str, message: impl Into<String>) -> IntakeError {
+    IntakeError::Malformed {
+        code,
+        message: message.into(),
+    }
 }
 
 /// How a body is framed.
@@ -33,7 +59,7 @@ pub enum Framing {
 
 impl Framing {
     /// Chooses the framing from a `Content-Type` header (missing means JSON).
-    pub fn from_content_type(ct: Option<&str>) -> Result<Self, AppError> {
+    pub fn from_content_type(ct: Option<&str>) -> Result<Self, IntakeError> {
         let Some(ct) = ct else { return Ok(Framing::Json) };
         let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match essence.as_str() {
@@ -43,15 +69,15 @@ impl Framing {
             | "application/jsonl"
             | "application/x-jsonlines" => Ok(Framing::Ndjson),
             e if e.ends_with("+json") => Ok(Framing::Json),
-            _ => Err(AppError::UnsupportedMediaType(essence)),
+            _ => Err(IntakeError::UnsupportedMediaType(essence)),
         }
     }
 }
 
 /// Splits a body into raw items, each kept byte for byte as evidence.
-pub fn split_body(body: &[u8], framing: Framing) -> Result<Vec<String>, AppError> {
+pub fn split_body(body: &[u8], framing: Framing) -> Result<Vec<String>, IntakeError> {
     let text = std::str::from_utf8(body).map_err(|e| {
-        AppError::bad_request(
+        malformed(
             "invalid_utf8",
             format!("body is not valid UTF-8 (byte {})", e.valid_up_to()),
         )
@@ -60,7 +86,7 @@ pub fn split_body(body: &[u8], framing: Framing) -> Result<Vec<String>, AppError
         Framing::Json => {
             let trimmed = text.trim();
             if trimmed.is_empty() {
-                return Err(AppError::bad_request("invalid_json", "body is empty"));
+                return Err(malformed("invalid_json", "body is empty"));
             }
             if trimmed.starts_with('[') {
                 let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(json_error)?;
@@ -78,19 +104,19 @@ pub fn split_body(body: &[u8], framing: Framing) -> Result<Vec<String>, AppError
                     continue;
                 }
                 let item: Box<RawValue> = serde_json::from_str(line)
-                    .map_err(|e| AppError::bad_request("invalid_json", format!("line {}: {e}", n + 1)))?;
+                    .map_err(|e| malformed("invalid_json", format!("line {}: {e}", n + 1)))?;
                 items.push(item.get().to_string());
             }
             if items.is_empty() {
-                return Err(AppError::bad_request("invalid_json", "body has no items"));
+                return Err(malformed("invalid_json", "body has no items"));
             }
             Ok(items)
         }
     }
 }
 
-fn json_error(e: serde_json::Error) -> AppError {
-    AppError::bad_request(
+fn json_error(e: serde_json::Error) -> IntakeError {
+    malformed(
         "invalid_json",
         format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()),
     )
@@ -101,9 +127,9 @@ pub fn validate_batch(
     raws: &[String],
     limits: Limits,
     now: DateTime<Utc>,
-) -> Result<Vec<NewMention>, AppError> {
+) -> Result<Vec<NewMention>, IntakeError> {
     if raws.len() > limits.max_batch_items {
-        return Err(AppError::Validation(vec![FieldError {
+        return Err(IntakeError::Invalid(vec![FieldError {
             index: None,
             field: String::new(),
             message: format!(
@@ -128,7 +154,7 @@ pub fn validate_batch(
     if errors.is_empty() {
         Ok(ok)
     } else {
-        Err(AppError::Validation(errors))
+        Err(IntakeError::Invalid(errors))
     }
 }
 
@@ -331,10 +357,7 @@ impl Validator {
     }
 }
 
-/// Hex sha256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use crate::text::sha256_hex;
 
 /// The public id of a mention: stable for the same (source, external_id).
 pub fn mention_id(source: &str, external_id: &str) -> String {
@@ -538,7 +561,7 @@ mod tests {
     fn batch_errors_carry_indexes_and_limits_hold() {
         let raws = vec![r#"{"text":"ok"}"#.to_string(), r#"{"text":5}"#.to_string()];
         match validate_batch(&raws, LIMITS, Utc::now()) {
-            Err(AppError::Validation(e)) => assert_eq!((e[0].index, e[0].field.as_str()), (Some(1), "text")),
+            Err(IntakeError::Invalid(e)) => assert_eq!((e[0].index, e[0].field.as_str()), (Some(1), "text")),
             other => panic!("{other:?}"),
         }
         let long = format!(r#"{{"text":"{}"}}"#, "x".repeat(101));

@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -97,7 +98,7 @@ pub fn load_key(settings: &crate::config::Settings) -> anyhow::Result<Vec<u8>> {
             return Ok(k);
         }
     }
-    let key = crate::auth::new_token().into_bytes();
+    let key = new_token().into_bytes();
     std::fs::write(&path, &key)?;
     #[cfg(unix)]
     {
@@ -105,6 +106,13 @@ pub fn load_key(settings: &crate::config::Settings) -> anyhow::Result<Vec<u8>> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(key)
+}
+
+/// A new random token: `tg_` and 32 bytes in hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("tg_{}", hex::encode(bytes))
 }
 
 #[cfg(test)]

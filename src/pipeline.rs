@@ -185,7 +185,7 @@ impl ClassifyWorker {
             results = tokio::task::spawn_blocking(move || {
                 for (c, t) in results.iter_mut().zip(&texts) {
                     if let Some(hit) = matcher.best(t, &c.embedding, &settings.claims) {
-                        c.attach_claim(hit);
+                        crate::claims::attach(c, hit);
                     }
                 }
                 results

@@ -176,7 +176,7 @@ impl Playbooks {
     /// The best playbook for an incident: the top label counts most, then other labels, then
     /// keywords found as whole words in the text. Must share a label and allow the severity.
     pub fn best_for(&self, labels: &[Label], severity: Severity, text: &str) -> Option<&Playbook> {
-        let words = format!(" {} ", crate::classify::features::normalise_words(text).join(" "));
+        let words = format!(" {} ", crate::text::normalise_words(text).join(" "));
         let lower = format!(" {} ", text.to_lowercase());
         self.all
             .iter()

@@ -74,7 +74,7 @@ pub fn is_stopword(word: &str) -> bool {
 /// The normal form of one plain word for the stemmed field, or `None` for a stopword.
 pub fn normalise_word(word: &str) -> Option<String> {
     let squeezed = squeeze(word);
-    let word = crate::classify::features::slang(&squeezed)
+    let word = crate::text::slang(&squeezed)
         .filter(|w| !w.contains(' '))
         .unwrap_or(&squeezed);
     if is_stopword(word) {

@@ -34,19 +34,6 @@ pub struct Classification {
 }
 
 impl Classification {
-    /// Records a known-claim match in the explanation. A linked claim with a false verdict
-    /// also flags its label (hoax, or scam for `penipuan`) when the model missed it.
-    pub fn attach_claim(&mut self, m: crate::claims::ClaimMatch) {
-        if m.action == crate::claims::MatchAction::AutoLink {
-            if let Some(l) = m.implied_label() {
-                if !self.labels.contains(&l) {
-                    self.labels.push(l);
-                }
-            }
-        }
-        self.explanation.known_claim = Some(m);
-    }
-
     /// The flagged label with the highest score.
     pub fn top_label(&self) -> Option<Label> {
         self.labels.first().copied()
@@ -95,8 +82,8 @@ pub struct Explanation {
     pub model_version: String,
     /// Per flagged label, the words that weighed most.
     pub phrases: Vec<LabelPhrases>,
-    /// The nearest known claim, when one is similar enough (see [`crate::claims`]).
-    pub known_claim: Option<crate::claims::ClaimMatch>,
+    /// The nearest known claim, when one is similar enough (filled by `claims::attach`).
+    pub known_claim: Option<crate::domain::ClaimMatch>,
 }
 
 /// The words that pushed one label up.

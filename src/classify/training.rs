@@ -198,7 +198,7 @@ fn augment_with_places(items: &mut Vec<Labelled>, parts: &mut Vec<Part>) -> usiz
         if *part != Part::Train {
             continue;
         }
-        let h = crate::ingest::sha256_hex(item.text.as_bytes());
+        let h = crate::text::sha256_hex(item.text.as_bytes());
         let n = u64::from_str_radix(&h[..12], 16).unwrap_or(0);
         if !n.is_multiple_of(4) {
             continue;

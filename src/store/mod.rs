@@ -7,7 +7,7 @@ mod sqlite;
 pub use sqlite::{Store, StoreTx};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Formats a time the way every time column stores it (RFC 3339, UTC, milliseconds).
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -73,6 +73,63 @@ pub struct NewMention {
     pub raw: String,
     /// When we received it.
     pub captured_at: String,
+}
+
+/// Rows in a snapshot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BackupCounts {
+    /// Mentions.
+    pub mentions: i64,
+    /// Incidents.
+    pub incidents: i64,
+    /// Approved clarifications.
+    pub approved_clarifications: i64,
+    /// Known claims.
+    pub known_claims: i64,
+    /// People who log in.
+    pub users: i64,
+}
+
+/// A stored known claim.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct KnownClaim {
+    /// Id (`kc_…`).
+    pub id: String,
+    /// The claim as it circulates.
+    pub claim: String,
+    /// The verdict code.
+    pub verdict: String,
+    /// What is actually true, in a sentence or two.
+    pub summary: String,
+    /// Link to the clarification.
+    pub url: Option<String>,
+    /// The incident it was debunked in.
+    pub incident_id: Option<String>,
+    /// clarification | api | import.
+    pub origin: String,
+    /// When registered.
+    pub created_at: String,
+    /// When disabled (its source withdrew the debunk): no longer matched.
+    #[sqlx(default)]
+    pub disabled_at: Option<String>,
+    /// Mentions that matched it (suggested or linked).
+    #[sqlx(default)]
+    pub matches: i64,
+}
+
+/// A validated claim, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClaim {
+    /// Claim text (10–2,000 characters).
+    pub claim: String,
+    /// A final verdict (not `belum_terverifikasi`).
+    pub verdict: crate::domain::Verdict,
+    /// Summary (1–4,000 characters).
+    pub summary: String,
+    /// http(s) link, at most 2,000 characters.
+    pub url: Option<String>,
+    /// Incident id, if any.
+    pub incident_id: Option<String>,
 }
 
 /// What happened to one mention on insert.
@@ -222,7 +279,7 @@ pub struct ClassificationRecord {
     pub known_claim: Option<(String, &'static str)>,
     /// Uncertain alarm labels (JSON) when the mention goes to the review tray.
     pub review_labels: Option<String>,
-    /// The mention's cluster key (see [`crate::incidents::cluster_key`]).
+    /// The mention's cluster key (see [`crate::text::cluster_key`]).
     pub cluster_key: String,
 }
 

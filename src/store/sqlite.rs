@@ -524,7 +524,7 @@ impl Store {
     }
 
     /// What a backup manifest counts.
-    pub async fn backup_counts(&self) -> anyhow::Result<crate::backup::BackupCounts> {
+    pub async fn backup_counts(&self) -> anyhow::Result<super::BackupCounts> {
         let (mentions, incidents, approved_clarifications, known_claims, users): (i64, i64, i64, i64, i64) =
             sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM mentions), (SELECT COUNT(*) FROM incidents), \
@@ -533,7 +533,7 @@ impl Store {
             )
             .fetch_one(&self.pool)
             .await?;
-        Ok(crate::backup::BackupCounts {
+        Ok(super::BackupCounts {
             mentions,
             incidents,
             approved_clarifications,
@@ -926,6 +926,16 @@ impl StoreTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+
+    /// One incident, read inside the transaction (the write lock is held, so it cannot change
+    /// before the commit).
+    pub async fn incident(&mut self, id: &str) -> anyhow::Result<Option<IncidentRow>> {
+        let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     /// An incident's status, read inside the transaction.
@@ -1426,7 +1436,7 @@ impl Store {
     /// Registers a known claim; `None` when the same claim text is already registered.
     pub async fn insert_claim(
         &self,
-        c: &crate::claims::NewClaim,
+        c: &super::NewClaim,
         origin: &str,
         at: &str,
     ) -> anyhow::Result<Option<String>> {
@@ -1443,7 +1453,7 @@ impl Store {
         .bind(&c.incident_id)
         .bind(at)
         .bind(origin)
-        .bind(crate::claims::claim_key(&c.claim))
+        .bind(crate::text::cluster_key(&c.claim))
         .execute(&self.pool)
         .await?;
         Ok((done.rows_affected() == 1).then_some(id))
@@ -1456,7 +1466,7 @@ impl Store {
         q: Option<&str>,
         limit: i64,
         offset: i64,
-    ) -> anyhow::Result<Vec<crate::claims::KnownClaim>> {
+    ) -> anyhow::Result<Vec<super::KnownClaim>> {
         let pattern = q.map(|q| {
             format!(
                 "%{}%",
@@ -1494,7 +1504,7 @@ impl Store {
     }
 
     /// One known claim.
-    pub async fn claim(&self, id: &str) -> anyhow::Result<Option<crate::claims::KnownClaim>> {
+    pub async fn claim(&self, id: &str) -> anyhow::Result<Option<super::KnownClaim>> {
         Ok(sqlx::query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
@@ -1507,10 +1517,7 @@ impl Store {
 
     /// The known claims an incident's mentions matched (suggested or linked) or that belong to
     /// it, the most matched first: the fact-checks a responder can cite.
-    pub async fn claims_of_incident(
-        &self,
-        incident_id: &str,
-    ) -> anyhow::Result<Vec<crate::claims::KnownClaim>> {
+    pub async fn claims_of_incident(&self, incident_id: &str) -> anyhow::Result<Vec<super::KnownClaim>> {
         Ok(sqlx::query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id AND m.incident_id = ?) AS matches \
@@ -1556,11 +1563,11 @@ impl Store {
     }
 
     /// Every claim with an embedding, for the matcher.
-    pub async fn claims_for_matching(&self) -> anyhow::Result<Vec<(crate::claims::KnownClaim, Vec<u8>)>> {
+    pub async fn claims_for_matching(&self) -> anyhow::Result<Vec<(super::KnownClaim, Vec<u8>)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
-            claim: crate::claims::KnownClaim,
+            claim: super::KnownClaim,
             embedding: Vec<u8>,
         }
         let rows: Vec<Row> = sqlx::query_as(

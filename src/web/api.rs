@@ -7,14 +7,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 
+use super::guards::{Ingester, Reader, Responder};
 use super::{views, AppState};
-use crate::auth::{Ingester, Reader, Responder};
 use crate::domain::{IncidentStatus, Label, Severity};
 use crate::error::{AppError, AppQuery, AppResult};
 use crate::index::SearchError;
 use crate::ingest::{self, Framing, Limits};
+use crate::service::incidents;
 use crate::store::{IncidentFilter, IncidentRow};
 
 #[utoipa::path(
@@ -178,7 +178,7 @@ pub(super) async fn post_mentions(
         Ok(m) => m,
         Err(e) => {
             metrics::counter!(crate::telemetry::INGEST_REJECTED).increment(1);
-            return Err(e);
+            return Err(e.into());
         }
     };
     // Durable before we answer: insert_mentions commits with synchronous=FULL.
@@ -593,7 +593,7 @@ pub(super) async fn get_incident(
             verdict: k.verdict.clone(),
             summary: k.summary.clone(),
             url: k.url.clone(),
-            source: super::clarify::fact_check_source(k),
+            source: crate::service::clarifications::fact_check_source(k),
             matched_mentions: k.matches,
         })
         .collect();
@@ -656,11 +656,6 @@ pub(crate) async fn load_incident(state: &AppState, id: &str) -> AppResult<Incid
         .ok_or(AppError::NotFound("incident"))
 }
 
-/// Answers with the incident as it is now.
-async fn incident_response(state: &AppState, id: &str) -> AppResult<Json<views::Incident>> {
-    Ok(Json(views::Incident::from(&load_incident(state, id).await?)))
-}
-
 /// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).
 #[utoipa::path(
     post, path = "/api/v1/incidents/{id}/transitions", tag = "incidents", params(("id" = String, Path, description = "Incident id")), request_body = TransitionReq, responses((status = 200, description = "Status changed (409 when the lifecycle forbids it)", body = views::Incident))
@@ -675,35 +670,12 @@ pub(super) async fn transition(
         .to
         .parse()
         .map_err(|_| AppError::field("to", format!("unknown status {:?}", req.to)))?;
-    let reason = req
-        .reason
-        .map(|r| r.trim().chars().take(2000).collect::<String>())
-        .filter(|r| !r.is_empty());
-    if to == IncidentStatus::Dismissed && reason.is_none() {
-        return Err(AppError::field("reason", "say why the incident is dismissed"));
-    }
-    let mut tx = state.store.begin().await?;
-    let from: IncidentStatus = tx
-        .incident_status(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?
-        .parse()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored status: {e}")))?;
-    crate::incidents::check_transition(from, to).map_err(|e| AppError::Conflict(e.to_string()))?;
-    let at = crate::store::ts(chrono::Utc::now());
-    tx.set_incident_status(&id, to.code(), &at).await?;
-    if to == IncidentStatus::Acknowledged {
-        tx.stamp_acknowledged(&id, &at).await?;
-    }
-    if to == IncidentStatus::Dismissed {
-        tx.add_feedback(&id, "dismissed", reason.as_deref(), &caller.name, &at)
-            .await?;
-    }
-    let detail = json!({ "from": from.code(), "to": to.code(), "reason": reason });
-    tx.add_event(&id, &at, &caller.name, "status_changed", &detail.to_string())
-        .await?;
-    tx.commit().await?;
-    incident_response(&state, &id).await
+    let input = incidents::Transition {
+        to,
+        reason: req.reason,
+    };
+    let i = incidents::transition(&state.env(), &caller, &id, input).await?;
+    Ok(Json(views::Incident::from(&i)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -732,82 +704,27 @@ pub(super) async fn triage(
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<TriageReq>,
 ) -> AppResult<Json<views::Incident>> {
-    let bad = |field: &str, message: &str| AppError::field(field, message);
-    let verdict = super::clarify::parse_verdict(req.verdict.as_deref())?.map(|v| v.code().to_string());
-    let assignee = req.assignee.map(|a| a.trim().to_string());
-    if assignee
-        .as_deref()
-        .is_some_and(|a| a.is_empty() || a.chars().count() > 64)
-    {
-        return Err(bad("assignee", "must be 1–64 characters"));
-    }
+    let verdict = super::clarify::parse_verdict(req.verdict.as_deref())?;
     let labels = req
         .labels
         .map(|ls| {
-            let mut out: Vec<Label> = Vec::new();
-            for l in ls {
-                let label: Label = l.parse().map_err(|_| {
-                    bad(
-                        "labels",
-                        &format!("unknown label {:?}", l.chars().take(40).collect::<String>()),
-                    )
-                })?;
-                if !out.contains(&label) {
-                    out.push(label);
-                }
-            }
-            Ok::<_, AppError>(out)
+            ls.iter()
+                .map(|l| {
+                    l.parse::<Label>().map_err(|_| {
+                        let shown: String = l.chars().take(40).collect();
+                        AppError::field("labels", format!("unknown label {shown:?}"))
+                    })
+                })
+                .collect::<Result<Vec<Label>, AppError>>()
         })
         .transpose()?;
-    if verdict.is_none() && assignee.is_none() && labels.is_none() {
-        return Err(bad("verdict", "give a verdict, an assignee and/or labels"));
-    }
-    let at = crate::store::ts(chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    tx.incident_status(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    tx.set_triage(&id, verdict.as_deref(), assignee.as_deref(), &at)
-        .await?;
-    if let Some(ls) = &labels {
-        let json = serde_json::to_string(ls).map_err(anyhow::Error::from)?;
-        tx.set_incident_labels(&id, &json).await?;
-        tx.add_event(
-            &id,
-            &at,
-            &caller.name,
-            "labels_corrected",
-            &json!({ "labels": ls }).to_string(),
-        )
-        .await?;
-        tx.add_feedback(&id, "corrected", None, &caller.name, &at).await?;
-    }
-    if let Some(v) = &verdict {
-        tx.add_event(
-            &id,
-            &at,
-            &caller.name,
-            "verdict_set",
-            &json!({ "verdict": v }).to_string(),
-        )
-        .await?;
-        if v != "belum_terverifikasi" {
-            tx.add_feedback(&id, "confirmed", Some(v), &caller.name, &at)
-                .await?;
-        }
-    }
-    if let Some(a) = &assignee {
-        tx.add_event(
-            &id,
-            &at,
-            &caller.name,
-            "assigned",
-            &json!({ "assignee": a }).to_string(),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    incident_response(&state, &id).await
+    let input = incidents::Triage {
+        verdict,
+        assignee: req.assignee,
+        labels,
+    };
+    let i = incidents::triage(&state.env(), &caller, &id, input).await?;
+    Ok(Json(views::Incident::from(&i)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -827,61 +744,10 @@ pub(super) async fn merge(
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<MergeReq>,
 ) -> AppResult<Json<views::Incident>> {
-    if req.from == id {
-        return Err(AppError::field("from", "cannot merge an incident into itself"));
-    }
-    let (target, source) = (
-        state
-            .store
-            .incident(&id)
-            .await?
-            .ok_or(AppError::NotFound("incident"))?,
-        state
-            .store
-            .incident(&req.from)
-            .await?
-            .ok_or_else(|| AppError::field("from", "no such incident"))?,
-    );
-    for i in [&target, &source] {
-        let status: IncidentStatus = i
-            .status
-            .parse()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        if !status.is_open() {
-            return Err(AppError::Conflict(format!(
-                "incident {} is {}; only open incidents merge",
-                i.id, i.status
-            )));
-        }
-    }
-    let at = crate::store::ts(chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    let moved = tx.move_mentions(&source.id, &target.id, None).await?;
-    let mut labels: Vec<Label> = serde_json::from_str(&target.labels).unwrap_or_default();
-    for l in serde_json::from_str::<Vec<Label>>(&source.labels).unwrap_or_default() {
-        if !labels.contains(&l) {
-            labels.push(l);
-        }
-    }
-    tx.set_incident_labels(
-        &target.id,
-        &serde_json::to_string(&labels).map_err(anyhow::Error::from)?,
-    )
-    .await?;
-    tx.recount_incident(&target.id, &at).await?;
-    tx.recount_incident(&source.id, &at).await?;
-    tx.set_incident_status(&source.id, "dismissed", &at).await?;
-    tx.set_escalation(&source.id, 0, None).await?;
-    tx.set_merged_into(&source.id, &target.id).await?;
-    let into = json!({ "into": target.id, "mentions": moved });
-    tx.add_event(&source.id, &at, &caller.name, "merged_into", &into.to_string())
-        .await?;
-    let from = json!({ "from": source.id, "mentions": moved });
-    tx.add_event(&target.id, &at, &caller.name, "merged_from", &from.to_string())
-        .await?;
-    tx.commit().await?;
+    let i = incidents::merge(&state.env(), &caller, &id, &req.from).await?;
+    // The indexer picks up the moved mentions (their incident changed).
     state.ingest_notify[0].notify_one();
-    incident_response(&state, &id).await
+    Ok(Json(views::Incident::from(&i)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -902,100 +768,7 @@ pub(super) async fn split(
     Path(id): Path<String>,
     crate::error::AppJson(req): crate::error::AppJson<SplitReq>,
 ) -> AppResult<Response> {
-    let source = state
-        .store
-        .incident(&id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    if req.mention_ids.is_empty() || req.mention_ids.len() as i64 >= source.mention_count {
-        return Err(AppError::field(
-            "mention_ids",
-            "name some, but not all, of the incident's mentions",
-        ));
-    }
-    let now = chrono::Utc::now();
-    let at = crate::store::ts(now);
-    let mut tx = state.store.begin().await?;
-    let mut first: Option<(String, Option<Vec<u8>>)> = None;
-    for mid in &req.mention_ids {
-        match tx.mention_text_embedding(mid).await? {
-            Some((text, emb, Some(inc))) if inc == id => {
-                first.get_or_insert((text, emb));
-            }
-            _ => {
-                return Err(AppError::field(
-                    "mention_ids",
-                    format!("{mid} is not a mention of this incident"),
-                ))
-            }
-        }
-    }
-    let (text, embedding) = first.expect("at least one mention");
-    let top: Label = source
-        .top_label
-        .parse()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let new_id = format!("inc_{}", uuid::Uuid::now_v7().simple());
-    let incident = crate::store::NewIncident {
-        id: new_id.clone(),
-        title: crate::incidents::title_for(top, &text),
-        severity: source.severity.clone(),
-        top_label: source.top_label.clone(),
-        labels: source.labels.clone(),
-        max_scores: source.max_scores.clone(),
-        team: source.team.clone(),
-        region: source.region.clone(),
-        source: source.source.clone(),
-        playbook_id: source.playbook_id.clone(),
-        playbook_version: source.playbook_version,
-        sample_text: text.chars().take(2000).collect(),
-        centroid: embedding.unwrap_or_default(),
-        first_seen_at: at.clone(),
-        opened_at: at.clone(),
-        ack_due_at: source.ack_due_at.clone(),
-        clarify_due_at: source.clarify_due_at.clone().unwrap_or_else(|| at.clone()),
-        escalation_chain: "[]".into(),
-        next_escalation_at: None,
-        // Later copies of the split-out text join the new incident, unless the text is the
-        // cluster of an incident still open (then the split stands alone).
-        cluster_key: crate::incidents::cluster_key(&text),
-        mention_count: 0, // recounted below, once the mentions have moved
-    };
-    if !tx.insert_incident(&incident).await? {
-        let alone = crate::store::NewIncident {
-            cluster_key: format!("split:{new_id}"),
-            ..incident
-        };
-        if !tx.insert_incident(&alone).await? {
-            return Err(AppError::Internal(anyhow::anyhow!("split cluster key collided")));
-        }
-    }
-    tx.set_incident_status(&new_id, &source.status, &at).await?;
-    let moved = tx.move_mentions(&id, &new_id, Some(&req.mention_ids)).await?;
-    tx.recount_incident(&id, &at).await?;
-    tx.recount_incident(&new_id, &at).await?;
-    tx.add_event(
-        &id,
-        &at,
-        &caller.name,
-        "split_into",
-        &json!({ "into": new_id, "mentions": moved }).to_string(),
-    )
-    .await?;
-    tx.add_event(
-        &new_id,
-        &at,
-        &caller.name,
-        "split_from",
-        &json!({ "from": id, "mentions": moved }).to_string(),
-    )
-    .await?;
-    tx.commit().await?;
+    let i = incidents::split(&state.env(), &caller, &id, &req.mention_ids).await?;
     state.ingest_notify[0].notify_one();
-    let i = state
-        .store
-        .incident(&new_id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
     Ok((StatusCode::CREATED, Json(views::Incident::from(&i))).into_response())
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::index::escape_html as esc;
+use crate::text::escape_html as esc;
 
 /// Colours for series (Okabe–Ito, readable by colour-blind people), cycled.
 const PALETTE: [&str; 8] = [

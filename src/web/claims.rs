@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
+use super::guards::{Admin, Reader};
 use super::{views, AppState};
-use crate::auth::{Admin, Caller, Reader};
+use crate::auth::Caller;
 use crate::claims::{ClaimInput, NewClaim};
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
 

@@ -8,25 +8,18 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
 use serde::Deserialize;
-use serde_json::json;
 
+use super::guards::{Reader, Responder};
 use super::{views, AppState};
-use crate::auth::{Caller, Reader, Responder};
-use crate::clarifications::{self as cl, Action, FlowError, Status, Verdict};
-use crate::error::{AppError, AppJson, AppQuery, AppResult, FieldError};
-use crate::store::{ts, ClarificationFilter, ClarificationRow, IncidentRow, StoreTx};
+use crate::auth::Caller;
+use crate::clarifications::{self as cl, Action, Status, Verdict};
+use crate::error::{AppError, AppJson, AppQuery, AppResult};
+use crate::service::clarifications as service;
+use crate::store::{ClarificationFilter, IncidentRow};
 
 fn field(field: &str, message: impl Into<String>) -> AppError {
     AppError::field(field, message)
-}
-
-fn flow_error(e: FlowError) -> AppError {
-    match e {
-        FlowError::IllegalTransition { .. } => AppError::Conflict(e.to_string()),
-        FlowError::NotAdmin | FlowError::OwnDraft => AppError::ForbiddenBecause(e.to_string()),
-    }
 }
 
 async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
@@ -42,26 +35,6 @@ pub(crate) fn parse_verdict(v: Option<&str>) -> AppResult<Option<Verdict>> {
         })
     })
     .transpose()
-}
-
-/// Moves the incident along with its clarification, unless it is already further or closed.
-async fn move_incident(tx: &mut StoreTx, incident: &IncidentRow, to: &str, at: &str) -> anyhow::Result<()> {
-    let order = [
-        "new",
-        "acknowledged",
-        "investigating",
-        "drafting",
-        "awaiting_approval",
-        "clarified",
-    ];
-    let pos = |s: &str| order.iter().position(|x| *x == s);
-    let back_to_drafting = to == "drafting" && incident.status == "awaiting_approval";
-    if let (Some(from), Some(target)) = (pos(&incident.status), pos(to)) {
-        if target > from || back_to_drafting {
-            tx.set_incident_status(&incident.id, to, at).await?;
-        }
-    }
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -86,105 +59,13 @@ pub(super) async fn create_draft(
     Path(incident_id): Path<String>,
     AppJson(req): AppJson<NewDraft>,
 ) -> AppResult<Response> {
-    let incident = incident_or_404(&state, &incident_id).await?;
-    let verdict = parse_verdict(req.verdict.as_deref())?;
-    let playbook_id = incident
-        .playbook_id
-        .clone()
-        .ok_or_else(|| AppError::Conflict("the incident has no playbook; attach one first".into()))?;
-    let playbook = state
-        .playbooks
-        .get(&playbook_id)
-        .ok_or_else(|| AppError::Conflict(format!("playbook {playbook_id:?} is no longer loaded")))?;
-    let lang = req.lang.unwrap_or_else(|| "id".into());
-    let template = playbook
-        .templates
-        .iter()
-        .find(|t| t.channel == req.channel && t.lang == lang)
-        .ok_or_else(|| {
-            let have: Vec<String> = playbook
-                .templates
-                .iter()
-                .map(|t| format!("{}/{}", t.channel, t.lang))
-                .collect();
-            field(
-                "channel",
-                format!(
-                    "playbook {} has no {}/{lang} template; it has {}",
-                    playbook.id,
-                    req.channel,
-                    have.join(", ")
-                ),
-            )
-        })?;
-    let now = Utc::now();
-    let mut values: BTreeMap<String, String> = BTreeMap::new();
-    let claim: String = incident
-        .sample_text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let claim: String = claim.chars().take(120).collect();
-    values.insert("klaim".into(), claim);
-    values.insert("tanggal".into(), cl::tanggal(now));
-    values.insert("instansi".into(), state.settings.organisation.name.clone());
-    // The fact-check the incident's mentions matched: its link and publisher, ready to cite.
-    if let Some(k) = state
-        .store
-        .claims_of_incident(&incident.id)
-        .await?
-        .into_iter()
-        .find(|k| k.url.is_some())
-    {
-        values.insert("tautan".into(), k.url.clone().unwrap_or_default());
-        values.insert("sumber".into(), fact_check_source(&k));
-    }
-    values.extend(cl::clean_values(req.variables));
-    let (title, body) = cl::render(template, &values);
-    let at = ts(now);
-    let row = ClarificationRow {
-        id: format!("cl_{}", uuid::Uuid::now_v7().simple()),
-        incident_id: incident.id.clone(),
-        playbook_id: playbook.id.clone(),
-        playbook_version: playbook.version,
-        channel: template.channel.clone(),
-        lang: template.lang.clone(),
-        verdict: verdict.map(|v| v.code().to_string()),
-        status: Status::Draft.code().into(),
-        title,
-        body,
-        variables: serde_json::to_string(&values).map_err(anyhow::Error::from)?,
-        author: caller.name.clone(),
-        revision: 1,
-        return_comment: None,
-        created_at: at.clone(),
-        updated_at: at.clone(),
-        submitted_at: None,
-        approved_by: None,
-        approved_at: None,
+    let input = service::NewDraft {
+        verdict: parse_verdict(req.verdict.as_deref())?,
+        channel: req.channel,
+        lang: req.lang,
+        variables: req.variables,
     };
-    let mut tx = state.store.begin().await?;
-    tx.insert_clarification(&row).await?;
-    tx.add_clarification_event(
-        &row.id,
-        &at,
-        &caller.name,
-        "drafted",
-        1,
-        &json!({"channel": row.channel}).to_string(),
-    )
-    .await?;
-    let detail = json!({ "clarification_id": row.id, "channel": row.channel });
-    tx.add_event(
-        &incident.id,
-        &at,
-        &caller.name,
-        "clarification_drafted",
-        &detail.to_string(),
-    )
-    .await?;
-    move_incident(&mut tx, &incident, "drafting", &at).await?;
-    tx.commit().await?;
+    let row = service::create_draft(&state.env(), &caller, &incident_id, input).await?;
     Ok((StatusCode::CREATED, Json(views::Clarification::from(&row))).into_response())
 }
 
@@ -277,59 +158,13 @@ pub(super) async fn edit_clarification(
     Path(id): Path<String>,
     AppJson(req): AppJson<Edit>,
 ) -> AppResult<Json<views::Clarification>> {
-    let verdict = parse_verdict(req.verdict.as_deref())?;
-    for (name, v) in [("title", &req.title), ("body", &req.body)] {
-        if v.as_ref().is_some_and(|t| t.chars().count() > 20_000) {
-            return Err(field(name, "at most 20000 characters"));
-        }
-    }
-    let mut tx = state.store.begin().await?;
-    let mut c = tx
-        .clarification(&id)
-        .await?
-        .ok_or(AppError::NotFound("clarification"))?;
-    let status = Status::parse(&c.status).unwrap_or(Status::Approved);
-    if !status.editable() {
-        return Err(AppError::Conflict(format!(
-            "a {} clarification is frozen; draft a new one",
-            c.status
-        )));
-    }
-    let mut values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
-    let new_values = cl::clean_values(req.variables);
-    values.extend(new_values.clone());
-    let template = state.playbooks.get(&c.playbook_id).and_then(|p| {
-        p.templates
-            .iter()
-            .find(|t| t.channel == c.channel && t.lang == c.lang)
-    });
-    match (req.title, req.body, template) {
-        // Only new values: render the template again with them.
-        (None, None, Some(t)) if !new_values.is_empty() => (c.title, c.body) = cl::render(t, &values),
-        // Hand-edited text is kept as written; values fill what placeholders remain.
-        (title, body, _) => {
-            c.title = cl::fill(&title.unwrap_or(c.title), &values);
-            c.body = cl::fill(&body.unwrap_or(c.body), &values);
-        }
-    }
-    if let Some(v) = verdict {
-        c.verdict = Some(v.code().to_string());
-    }
-    c.variables = serde_json::to_string(&values).map_err(anyhow::Error::from)?;
-    c.revision += 1;
-    let at = ts(Utc::now());
-    c.updated_at = at.clone();
-    tx.update_clarification(&c).await?;
-    tx.add_clarification_event(
-        &c.id,
-        &at,
-        &caller.name,
-        "edited",
-        c.revision,
-        &json!({"variables": new_values.keys().collect::<Vec<_>>()}).to_string(),
-    )
-    .await?;
-    tx.commit().await?;
+    let input = service::Edit {
+        verdict: parse_verdict(req.verdict.as_deref())?,
+        title: req.title,
+        body: req.body,
+        variables: req.variables,
+    };
+    let c = service::edit(&state.env(), &caller, &id, input).await?;
     Ok(Json(views::Clarification::from(&c)))
 }
 
@@ -347,123 +182,7 @@ async fn act(
     action: Action,
     comment: Option<String>,
 ) -> AppResult<views::Clarification> {
-    let mut tx = state.store.begin().await?;
-    let mut c = tx
-        .clarification(id)
-        .await?
-        .ok_or(AppError::NotFound("clarification"))?;
-    let status = Status::parse(&c.status).ok_or_else(|| anyhow::anyhow!("stored status {:?}", c.status))?;
-    if action == Action::Submit {
-        let checks = cl::check(&c.channel, &c.title, &c.body);
-        let mut errors = Vec::new();
-        if !checks.unfilled.is_empty() {
-            errors.push(FieldError {
-                index: None,
-                field: "variables".into(),
-                message: format!(
-                    "fill {} before submitting",
-                    checks
-                        .unfilled
-                        .iter()
-                        .map(|v| format!("{{{{{v}}}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        }
-        if checks.too_long {
-            errors.push(FieldError {
-                index: None,
-                field: "body".into(),
-                message: format!(
-                    "{} characters; {} allows {}",
-                    checks.length,
-                    c.channel,
-                    checks.limit.unwrap_or(0)
-                ),
-            });
-        }
-        if c.verdict.is_none() {
-            errors.push(FieldError {
-                index: None,
-                field: "verdict".into(),
-                message: "choose a verdict before submitting".into(),
-            });
-        }
-        if status.editable() && !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-    }
-    // Four eyes: whoever wrote any of the text (the author or any editor) neither approves nor
-    // returns it.
-    let wrote = cl::wrote(&caller.name, &c.author, &tx.clarification_writers(&c.id).await?);
-    let next = cl::transition(status, action, caller.is_admin(), wrote).map_err(flow_error)?;
-    let at = ts(Utc::now());
-    let incident = state
-        .store
-        .incident(&c.incident_id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    let (kind, incident_to) = match action {
-        Action::Submit => {
-            c.submitted_at = Some(at.clone());
-            c.return_comment = None;
-            ("submitted", "awaiting_approval")
-        }
-        Action::Return => {
-            let comment = comment
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| field("comment", "say what to change"))?;
-            c.return_comment = Some(comment);
-            ("returned", "drafting")
-        }
-        Action::Approve => {
-            c.approved_by = Some(caller.name.clone());
-            c.approved_at = Some(at.clone());
-            ("approved", "clarified")
-        }
-    };
-    c.status = next.code().into();
-    c.updated_at = at.clone();
-    tx.update_clarification(&c).await?;
-    let detail = json!({ "comment": c.return_comment, "text_sha256": crate::ingest::sha256_hex(cl::full_text(&c.title, &c.body).as_bytes()) });
-    tx.add_clarification_event(&c.id, &at, &caller.name, kind, c.revision, &detail.to_string())
-        .await?;
-    let tl = json!({ "clarification_id": c.id, "channel": c.channel, "comment": c.return_comment });
-    tx.add_event(
-        &c.incident_id,
-        &at,
-        &caller.name,
-        &format!("clarification_{kind}"),
-        &tl.to_string(),
-    )
-    .await?;
-    move_incident(&mut tx, &incident, incident_to, &at).await?;
-    if action == Action::Approve {
-        tx.stamp_clarified(&c.incident_id, &at).await?;
-        let values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
-        let claim = values
-            .get("klaim")
-            .cloned()
-            .unwrap_or_else(|| incident.sample_text.chars().take(300).collect());
-        let summary = values
-            .get("fakta")
-            .cloned()
-            .unwrap_or_else(|| c.body.chars().take(500).collect());
-        let url = format!("{}/api/v1/clarifications/{}", state.base_url, c.id);
-        tx.insert_known_claim(
-            &format!("kc_{}", uuid::Uuid::now_v7().simple()),
-            &claim,
-            c.verdict.as_deref().unwrap_or("hoaks"),
-            &summary,
-            Some(&url),
-            &c.incident_id,
-            &c.id,
-            &at,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    let c = service::act(&state.env(), caller, id, action, comment).await?;
     Ok(views::Clarification::from(&c))
 }
 
@@ -532,28 +251,12 @@ pub(super) async fn copy(
             _ => return Err(bad("the body must be a JSON object".into())),
         }
     };
-    let mut tx = state.store.begin().await?;
-    let c = tx
-        .clarification(&id)
-        .await?
-        .ok_or(AppError::NotFound("clarification"))?;
-    if c.status != "approved" {
-        return Err(AppError::Conflict(
-            "only approved clarifications can be copied".into(),
-        ));
-    }
-    let channel = req.channel.unwrap_or_else(|| c.channel.clone());
-    if channel.chars().count() > 64 {
-        return Err(field("channel", "at most 64 characters"));
-    }
-    let at = ts(Utc::now());
-    tx.log_copy(&id, &caller.name, &channel, &at).await?;
-    tx.commit().await?;
+    let copied = service::copy(&state.env(), &caller, &id, req.channel).await?;
     Ok(Json(views::Copied {
-        id,
-        channel,
-        text: cl::full_text(&c.title, &c.body),
-        copied_at: at,
+        id: copied.id,
+        channel: copied.channel,
+        text: copied.text,
+        copied_at: copied.copied_at,
     }))
 }
 
@@ -616,29 +319,12 @@ pub(super) async fn switch_playbook(
     Path(incident_id): Path<String>,
     AppJson(req): AppJson<PlaybookSwitch>,
 ) -> AppResult<Json<views::PlaybookSwitched>> {
-    let incident = incident_or_404(&state, &incident_id).await?;
-    let pb = state
-        .playbooks
-        .get(&req.playbook)
-        .ok_or_else(|| field("playbook", format!("no playbook {:?}", req.playbook)))?;
-    let at = ts(Utc::now());
-    let mut tx = state.store.begin().await?;
-    tx.set_incident_playbook(&incident.id, &pb.id, pb.version, &at)
+    let pb = crate::service::incidents::switch_playbook(&state.env(), &caller, &incident_id, &req.playbook)
         .await?;
-    let detail = json!({ "from": incident.playbook_id, "to": format!("{}@{}", pb.id, pb.version) });
-    tx.add_event(
-        &incident.id,
-        &at,
-        &caller.name,
-        "playbook_switched",
-        &detail.to_string(),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Json(views::PlaybookSwitched {
-        incident_id: incident.id,
+        incident_id,
         playbook: views::PlaybookRef {
-            id: pb.id.clone(),
+            id: pb.id,
             version: pb.version,
         },
     }))
@@ -659,47 +345,11 @@ pub(super) async fn mark_step(
     crate::error::AppPath((incident_id, step)): crate::error::AppPath<(String, i64)>,
     AppJson(req): AppJson<Mark>,
 ) -> AppResult<Json<views::ChecklistProgress>> {
-    let incident = incident_or_404(&state, &incident_id).await?;
-    let pb_id = incident
-        .playbook_id
-        .clone()
-        .ok_or_else(|| AppError::Conflict("the incident has no playbook".into()))?;
-    let pb = state
-        .playbooks
-        .get(&pb_id)
-        .ok_or_else(|| AppError::Conflict("playbook not loaded".into()))?;
-    if step < 1 || step as usize > pb.steps.len() {
-        return Err(field("step", format!("must be 1..={}", pb.steps.len())));
-    }
-    let at = ts(Utc::now());
-    let mut tx = state.store.begin().await?;
-    tx.set_checklist(
-        &incident.id,
-        &pb_id,
-        step,
-        req.done.then_some((caller.name.as_str(), at.as_str())),
-    )
-    .await?;
-    let kind = if req.done {
-        "checklist_step_done"
-    } else {
-        "checklist_step_undone"
-    };
-    tx.add_event(
-        &incident.id,
-        &at,
-        &caller.name,
-        kind,
-        &json!({ "playbook": pb_id, "step": step }).to_string(),
-    )
-    .await?;
-    tx.commit().await?;
-    let marks = state.store.checklist(&incident.id).await?;
-    let done = marks.iter().filter(|m| m.playbook_id == pb_id).count();
+    let p = crate::service::incidents::mark_step(&state.env(), &caller, &incident_id, step, req.done).await?;
     Ok(Json(views::ChecklistProgress {
-        incident_id: incident.id,
-        done,
-        total: pb.steps.len(),
+        incident_id,
+        done: p.done,
+        total: p.total,
     }))
 }
 
@@ -742,12 +392,4 @@ pub(super) async fn get_playbook(
 ) -> AppResult<Json<crate::playbooks::Playbook>> {
     let p = state.playbooks.get(&id).ok_or(AppError::NotFound("playbook"))?;
     Ok(Json(p.clone()))
-}
-
-/// Who published a known claim's debunk: the feed it came from, else the office itself.
-pub(crate) fn fact_check_source(k: &crate::claims::KnownClaim) -> String {
-    match k.origin.strip_prefix("feed:") {
-        Some(feed) => feed.to_string(),
-        None => "hasil klarifikasi".to_string(),
-    }
 }

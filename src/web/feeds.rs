@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
+use super::guards::Admin;
 use super::{views, AppState};
-use crate::auth::Admin;
 use crate::config::{FeedConfig, FeedKind};
 use crate::error::{AppError, AppJson, AppResult};
 

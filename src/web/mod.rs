@@ -6,6 +6,7 @@ pub(crate) mod claims;
 mod clarify;
 mod dashboard;
 mod feeds;
+pub(crate) mod guards;
 mod i18n;
 mod live;
 mod openapi;
@@ -67,6 +68,18 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Wakes the feed poller when an admin adds or re-enables a feed.
     pub feeds_notify: Arc<Notify>,
+}
+
+impl AppState {
+    /// What the service layer's operations need.
+    pub fn env(&self) -> crate::service::Env<'_> {
+        crate::service::Env {
+            store: &self.store,
+            playbooks: &self.playbooks,
+            settings: &self.settings,
+            base_url: &self.base_url,
+        }
+    }
 }
 
 /// A rate limiter keyed by caller.

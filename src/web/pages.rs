@@ -15,8 +15,9 @@ use super::AppState;
 use crate::auth::{self, Session, SESSION_COOKIE, SESSION_HOURS};
 use crate::domain::Label;
 use crate::error::{AppError, AppResult};
-use crate::ingest::sha256_hex;
+use crate::service::incidents;
 use crate::store::{ts, wib, ClarificationFilter, IncidentFilter};
+use crate::text::sha256_hex;
 
 const LOGIN_CSRF_COOKIE: &str = "tanggap_login_csrf";
 /// Failed logins allowed for one username from one address in the throttle window.
@@ -37,7 +38,7 @@ impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match auth::session_of(state, &parts.headers).await {
+        match super::guards::session_of(state, &parts.headers).await {
             Ok(Some(s)) => Ok(PageUser(s)),
             Ok(None) => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -671,39 +672,25 @@ pub(super) async fn ack(State(state): State<AppState>, Path(token): Path<String>
         Ok(c) => c,
         Err(e) => return Ok(ack_page(StatusCode::GONE, context! { error => e.to_string() })),
     };
-    let at = ts(now);
-    let mut tx = state.store.begin().await?;
-    if !tx.use_link(&sha256_hex(token.as_bytes()), &at).await? {
-        return Ok(ack_page(
+    let hash = sha256_hex(token.as_bytes());
+    let outcome = incidents::acknowledge_by_link(&state.env(), &hash, &claims.i, &claims.r).await?;
+    Ok(match outcome {
+        incidents::LinkAck::LinkUsed => ack_page(
             StatusCode::GONE,
             context! { error => "Tautan ini sudah dipakai." },
-        ));
-    }
-    let status = tx
-        .incident_status(&claims.i)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    if status != "new" {
-        return Ok(ack_page(
+        ),
+        incidents::LinkAck::AlreadyMoved(status) => ack_page(
             StatusCode::CONFLICT,
-            context! { error => format!("Insiden ini sudah berstatus {status}; tidak perlu diakui lagi.") },
-        ));
-    }
-    tx.set_incident_status(&claims.i, "acknowledged", &at).await?;
-    tx.stamp_acknowledged(&claims.i, &at).await?;
-    let detail = serde_json::json!({ "from": "new", "to": "acknowledged", "via": "mail_link" });
-    tx.add_event(&claims.i, &at, &claims.r, "status_changed", &detail.to_string())
-        .await?;
-    tx.commit().await?;
-    let i = state
-        .store
-        .incident(&claims.i)
-        .await?
-        .ok_or(AppError::NotFound("incident"))?;
-    Ok(ack_page(
-        StatusCode::OK,
-        context! { done => true, title => i.title, recipient => claims.r, at => wib(&at), incident_id => i.id },
-    ))
+            context! { error => format!("Insiden ini sudah berstatus {}; tidak perlu diakui lagi.", status.code()) },
+        ),
+        incidents::LinkAck::Done(i) => ack_page(
+            StatusCode::OK,
+            context! {
+                done => true, title => i.title, recipient => claims.r,
+                at => wib(i.acknowledged_at.as_deref().unwrap_or_default()), incident_id => i.id,
+            },
+        ),
+    })
 }
 
 /// `GET /claims?q=`: the known-claims registry, with how many mentions matched each; admins

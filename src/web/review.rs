@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use super::guards::{Reader, Responder};
 use super::AppState;
-use crate::auth::{Reader, Responder};
 use crate::domain::Label;
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
 use crate::store::ReviewItem;
@@ -169,9 +169,26 @@ pub(super) async fn decide(
     Path(id): Path<String>,
     AppJson(req): AppJson<DecisionReq>,
 ) -> AppResult<Json<DecisionDone>> {
-    let confirm = match req.decision.as_str() {
-        "confirm" => true,
-        "dismiss" => false,
+    use crate::service::review::{self, Decision};
+    let decision = match req.decision.as_str() {
+        "confirm" => {
+            let labels = req
+                .labels
+                .map(|v| {
+                    v.iter()
+                        .map(|code| {
+                            code.parse::<Label>()
+                                .map_err(|_| AppError::field("labels", format!("unknown label {code:?}")))
+                        })
+                        .collect::<Result<Vec<Label>, AppError>>()
+                })
+                .transpose()?;
+            Decision::Confirm(labels)
+        }
+        "dismiss" if req.labels.is_some() => {
+            return Err(AppError::field("labels", "only a confirmation takes labels"))
+        }
+        "dismiss" => Decision::Dismiss(req.reason),
         other => {
             return Err(AppError::field(
                 "decision",
@@ -179,68 +196,14 @@ pub(super) async fn decide(
             ))
         }
     };
-    let labels: Option<Vec<Label>> = match &req.labels {
-        Some(v) if confirm => {
-            let mut out = Vec::new();
-            for code in v {
-                let l: Label = code
-                    .parse()
-                    .map_err(|_| AppError::field("labels", format!("unknown label {code:?}")))?;
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
-            if !out.iter().any(|l| l.is_alarm()) {
-                return Err(AppError::field(
-                    "labels",
-                    "confirm at least one alarm label (hoax, sara, hate_speech, scam)",
-                ));
-            }
-            Some(out)
-        }
-        Some(_) => return Err(AppError::field("labels", "only a confirmation takes labels")),
-        None => None,
-    };
-    let reason = req
-        .reason
-        .map(|r| r.trim().chars().take(2000).collect::<String>())
-        .filter(|r| !r.is_empty());
-    let at = crate::store::ts(chrono::Utc::now());
-    let mut tx = state.store.begin().await?;
-    let Some(review) = tx.review_labels_if_pending(&id).await? else {
-        return Err(if state.store.mention(&id).await?.is_some() {
-            AppError::Conflict("the mention is not waiting in the review tray".into())
-        } else {
-            AppError::NotFound("mention")
-        });
-    };
-    let uncertain: Vec<Label> = serde_json::from_str(&review).unwrap_or_default();
-    let confirmed = if confirm {
-        Some(labels.unwrap_or(uncertain.clone()))
-    } else {
-        None
-    };
-    let confirmed_json = confirmed
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(anyhow::Error::from)?;
-    tx.decide_review(
-        &id,
-        confirmed_json.as_deref(),
-        reason.as_deref(),
-        &caller.name,
-        &at,
-    )
-    .await?;
-    tx.commit().await?;
-    if confirm {
+    let done = review::decide(&state.env(), &caller, &id, decision).await?;
+    if done.confirmed {
         // The classifier loop places the mention with its confirmed labels.
         state.ingest_notify[1].notify_one();
     }
     Ok(Json(DecisionDone {
         mention_id: id,
-        decision: if confirm { "confirmed" } else { "dismissed" },
-        labels: confirmed.unwrap_or(uncertain),
+        decision: if done.confirmed { "confirmed" } else { "dismissed" },
+        labels: done.labels,
     }))
 }

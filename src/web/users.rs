@@ -9,9 +9,9 @@ use axum::Json;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::guards::Admin;
 use super::pages::{render_page, user_context, PageUser};
 use super::{views, AppState};
-use crate::auth::Admin;
 use crate::domain::Role;
 use crate::error::{AppError, AppJson, AppResult, FieldError};
 use crate::store::{ts, wib};

@@ -640,3 +640,36 @@ async fn the_audit_log_detects_edited_and_deleted_rows() {
     assert!(!ok && text.contains("cut from the end"), "{text}");
     pool.close().await;
 }
+
+/// Dependencies point one way (issue 16): `scripts/module-graph` finds no circle between the
+/// crate's modules.
+#[test]
+fn the_module_graph_has_no_circle() {
+    let out = Command::new("python3")
+        .arg(repo().join("scripts/module-graph"))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("\n0 circle(s)"), "{text}");
+    // And the layers: storage and the classifier import no business module.
+    let line = |m: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{m} -> ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (module, forbidden) in [
+        ("store", ["claims", "incidents", "service", "web"]),
+        ("classify", ["claims", "incidents", "service", "web"]),
+        ("domain", ["store", "claims", "service", "web"]),
+    ] {
+        let deps = line(module);
+        for f in forbidden {
+            assert!(
+                !deps.split([' ', ',']).any(|d| d == f),
+                "{module} imports {f}: {deps}"
+            );
+        }
+    }
+}
