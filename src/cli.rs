@@ -15,7 +15,7 @@ use crate::domain::Role;
 use crate::index::SearchIndex;
 use crate::ingest::{self, Limits};
 use crate::playbooks::Playbooks;
-use crate::store::{ts, Store};
+use crate::store::Store;
 
 /// Tanggap: hoax and crisis rapid response for a government communications office.
 ///
@@ -605,17 +605,56 @@ fn print_backup(what: &str, dir: &std::path::Path, m: &crate::backup::Manifest) 
     );
 }
 
+/// Whoever runs the command line on the server acts as an admin named `cli:local` (usernames
+/// cannot contain `:`, so it is never a person).
+fn cli_actor() -> crate::service::Actor {
+    crate::service::Actor {
+        name: "cli:local".into(),
+        role: Role::Admin,
+    }
+}
+
+/// What the service layer needs, for commands that use no playbooks.
+fn cli_env<'a>(
+    store: &'a Store,
+    settings: &'a Settings,
+    playbooks: &'a Playbooks,
+) -> crate::service::Env<'a> {
+    crate::service::Env {
+        store,
+        playbooks,
+        settings,
+        base_url: settings.base_url.as_deref().unwrap_or(""),
+    }
+}
+
+/// A refusal of the service layer as a command-line error (fields named).
+fn refused(e: crate::service::DomainError) -> anyhow::Error {
+    match e {
+        crate::service::DomainError::Invalid(problems) => anyhow::anyhow!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        crate::service::DomainError::Internal(e) => e,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
 async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
     let store = Store::open(settings.database_url.expose()).await?;
+    let playbooks = Playbooks::default();
+    let env = cli_env(&store, settings, &playbooks);
     match action {
         TokenAction::Create { role, name, user } => {
-            match crate::auth::create_token(&store, &name, role, user.as_deref()).await? {
-                Some(t) => {
-                    println!("{t}");
-                    eprintln!("created {} token {name:?}; it is shown only now", role.code());
-                }
-                None => anyhow::bail!("a token named {name:?} already exists"),
-            }
+            let t = crate::service::people::create_token(&env, &cli_actor(), &name, role, user.as_deref())
+                .await
+                .map_err(refused)?;
+            println!("{t}");
+            eprintln!("created {} token {name:?}; it is shown only now", role.code());
         }
         TokenAction::List => {
             for t in store.tokens().await? {
@@ -633,10 +672,12 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
             }
         }
         TokenAction::Revoke { name } => {
-            if store.revoke_token(&name, &ts(chrono::Utc::now())).await? {
-                println!("revoked {name:?}");
-            } else {
-                anyhow::bail!("no live token named {name:?}");
+            match crate::service::people::revoke_token(&env, &cli_actor(), &name).await {
+                Ok(()) => println!("revoked {name:?}"),
+                Err(crate::service::DomainError::NotFound(_)) => {
+                    anyhow::bail!("no live token named {name:?}")
+                }
+                Err(e) => return Err(refused(e)),
             }
         }
     }
@@ -645,6 +686,8 @@ async fn token(settings: &Settings, action: TokenAction) -> anyhow::Result<()> {
 
 async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
     let store = Store::open(settings.database_url.expose()).await?;
+    let playbooks = Playbooks::default();
+    let env = cli_env(&store, settings, &playbooks);
     match action {
         UserAction::Add {
             username,
@@ -663,9 +706,18 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
             } else {
                 (crate::auth::new_token()[3..23].to_string(), true)
             };
-            let name = name.unwrap_or_else(|| username.clone());
-            if !crate::auth::create_user(&store, &username, &name, role, &password).await? {
-                anyhow::bail!("a user named {username:?} already exists");
+            let new = crate::service::people::NewUser {
+                name: name.unwrap_or_else(|| username.clone()),
+                username: username.clone(),
+                role: Some(role),
+                password: password.clone(),
+            };
+            match crate::service::people::create_user(&env, &cli_actor(), new).await {
+                Ok(_) => {}
+                Err(crate::service::DomainError::Conflict(_)) => {
+                    anyhow::bail!("a user named {username:?} already exists")
+                }
+                Err(e) => return Err(refused(e)),
             }
             println!("added {} {username:?}", role.code());
             if generated {
@@ -682,10 +734,12 @@ async fn user(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
             }
         }
         UserAction::Disable { username } => {
-            if store.disable_user(&username, &ts(chrono::Utc::now())).await? {
-                println!("disabled {username:?} and ended their sessions");
-            } else {
-                anyhow::bail!("no active user named {username:?}");
+            match crate::service::people::disable_user(&env, &cli_actor(), &username).await {
+                Ok(_) => println!("disabled {username:?} and ended their sessions"),
+                Err(crate::service::DomainError::NotFound(_) | crate::service::DomainError::Conflict(_)) => {
+                    anyhow::bail!("no active user named {username:?}")
+                }
+                Err(e) => return Err(refused(e)),
             }
         }
     }
@@ -722,6 +776,9 @@ async fn train(settings: Settings, opts: TrainOptions, include_feedback: bool) -
 
 async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()> {
     let store = Store::open(settings.database_url.expose()).await?;
+    let playbooks = Playbooks::default();
+    let env = cli_env(&store, settings, &playbooks);
+    let actor = cli_actor();
     match action {
         ClaimsAction::Import { file } => {
             let text =
@@ -741,14 +798,13 @@ async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()>
                 let reviews = crate::claims::claim_reviews(&doc);
                 let (mut added, mut known, mut bad) = (0usize, 0usize, 0usize);
                 for (n, r) in reviews.iter().enumerate() {
-                    match crate::claims::NewClaim::try_from(r.input.clone()) {
-                        Ok(c) => match store.insert_claim(&c, "import", &ts(chrono::Utc::now())).await? {
-                            Some(_) => added += 1,
-                            None => known += 1,
-                        },
+                    match crate::service::claims::register(&env, &actor, r.input.clone(), "import").await {
+                        Ok(crate::service::claims::Registered::Added(_)) => added += 1,
+                        Ok(crate::service::claims::Registered::Known) => known += 1,
+                        Err(e @ crate::service::DomainError::Internal(_)) => return Err(refused(e)),
                         Err(e) => {
                             bad += 1;
-                            eprintln!("{}: review {}: {e}", file.display(), n + 1);
+                            eprintln!("{}: review {}: {}", file.display(), n + 1, refused(e));
                         }
                     }
                 }
@@ -770,30 +826,22 @@ async fn claims(settings: &Settings, action: ClaimsAction) -> anyhow::Result<()>
                 if line.trim().is_empty() {
                     continue;
                 }
-                let parsed = serde_json::from_str::<crate::claims::ClaimInput>(line)
-                    .map_err(|e| e.to_string())
-                    .and_then(|i| crate::claims::NewClaim::try_from(i).map_err(|e| e.to_string()));
-                let claim = match parsed {
-                    Ok(c) => c,
+                let input = match serde_json::from_str::<crate::claims::ClaimInput>(line) {
+                    Ok(i) => i,
                     Err(e) => {
                         bad += 1;
                         eprintln!("{}:{}: {e}", file.display(), n + 1);
                         continue;
                     }
                 };
-                if let Some(id) = &claim.incident_id {
-                    if !store.incident_exists(id).await? {
+                match crate::service::claims::register(&env, &actor, input, "import").await {
+                    Ok(crate::service::claims::Registered::Added(_)) => added += 1,
+                    Ok(crate::service::claims::Registered::Known) => known += 1,
+                    Err(e @ crate::service::DomainError::Internal(_)) => return Err(refused(e)),
+                    Err(e) => {
                         bad += 1;
-                        eprintln!("{}:{}: incident_id: no such incident", file.display(), n + 1);
-                        continue;
+                        eprintln!("{}:{}: {}", file.display(), n + 1, refused(e));
                     }
-                }
-                match store
-                    .insert_claim(&claim, "import", &ts(chrono::Utc::now()))
-                    .await?
-                {
-                    Some(_) => added += 1,
-                    None => known += 1,
                 }
                 if (n + 1) % 500 == 0 {
                     eprintln!("  {}/{} lines", n + 1, lines.len());

@@ -7,8 +7,12 @@
 //! Inputs are typed (statuses, verdicts and labels already parsed at the edge); outputs are the
 //! stored rows, which callers render as they need.
 
+pub mod claims;
 pub mod clarifications;
+pub mod feeds;
 pub mod incidents;
+pub mod intake;
+pub mod people;
 pub mod review;
 
 use crate::config::Settings;
@@ -83,6 +87,8 @@ pub enum Need {
     Respond,
     /// Approving, managing people, feeds and claims.
     Admin,
+    /// Sending mentions: ingest tokens and admins.
+    Ingest,
 }
 
 /// Refuses an actor who lacks what the operation needs. The web's typed guards check first;
@@ -92,6 +98,7 @@ pub fn require(actor: &Actor, need: Need) -> Outcome<()> {
         Need::Read => actor.role.can_read(),
         Need::Respond => actor.role.can_respond(),
         Need::Admin => actor.role == Role::Admin,
+        Need::Ingest => actor.role.can_ingest(),
     };
     if ok {
         Ok(())

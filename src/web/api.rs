@@ -182,7 +182,7 @@ pub(super) async fn post_mentions(
         }
     };
     // Durable before we answer: insert_mentions commits with synchronous=FULL.
-    let items = state.store.insert_mentions(&mentions).await?;
+    let items = crate::service::intake::ingest(&state.env(), &caller, &mentions).await?;
     let accepted = items.iter().filter(|i| i.status == "created").count();
     let duplicates = items.len() - accepted;
     metrics::counter!(crate::telemetry::INGEST_CREATED).increment(accepted as u64);

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::guards::{Admin, Reader};
 use super::{views, AppState};
 use crate::auth::Caller;
-use crate::claims::{ClaimInput, NewClaim};
+use crate::claims::ClaimInput;
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
+use crate::service::claims as service;
 
 /// Query of the claim list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -91,28 +92,16 @@ pub(super) async fn get(
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(caller): Admin,
     AppJson(input): AppJson<ClaimInput>,
 ) -> AppResult<(StatusCode, Json<views::KnownClaim>)> {
-    let claim = NewClaim::try_from(input).map_err(|e| AppError::field(e.field, e.message))?;
-    if let Some(id) = &claim.incident_id {
-        if !state.store.incident_exists(id).await? {
-            return Err(AppError::field("incident_id", "no such incident"));
+    match service::register(&state.env(), &caller, input, "api").await? {
+        service::Registered::Added(c) => {
+            state.ingest_notify[1].notify_one();
+            Ok((StatusCode::CREATED, Json(views::KnownClaim::from(c.as_ref()))))
         }
+        service::Registered::Known => Err(AppError::Conflict("this claim is already registered".into())),
     }
-    let at = crate::store::ts(chrono::Utc::now());
-    let id = state
-        .store
-        .insert_claim(&claim, "api", &at)
-        .await?
-        .ok_or_else(|| AppError::Conflict("this claim is already registered".into()))?;
-    state.ingest_notify[1].notify_one();
-    let c = state
-        .store
-        .claim(&id)
-        .await?
-        .ok_or(AppError::NotFound("known claim"))?;
-    Ok((StatusCode::CREATED, Json(views::KnownClaim::from(&c))))
 }
 
 /// `POST /api/v1/known-claims/{id}/disable` body.
@@ -156,21 +145,8 @@ async fn set_disabled(
     disabled: bool,
     reason: Option<String>,
 ) -> AppResult<Json<views::KnownClaim>> {
-    tracing::info!(by = %caller.name, claim = id, disabled, "known claim matching switched");
-    let at = crate::store::ts(chrono::Utc::now());
-    let reason = reason
-        .map(|r| r.trim().chars().take(2000).collect::<String>())
-        .filter(|r| !r.is_empty());
-    let value = disabled.then_some((at.as_str(), reason.as_deref()));
-    if !state.store.set_claim_disabled(id, value).await? {
-        return Err(AppError::NotFound("known claim"));
-    }
+    let c = service::set_disabled(&state.env(), caller, id, disabled, reason).await?;
     // The matcher is rebuilt on the next batch (the registry's version changed).
     state.ingest_notify[1].notify_one();
-    let c = state
-        .store
-        .claim(id)
-        .await?
-        .ok_or(AppError::NotFound("known claim"))?;
     Ok(Json(views::KnownClaim::from(&c)))
 }

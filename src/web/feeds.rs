@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::guards::Admin;
 use super::{views, AppState};
-use crate::config::{FeedConfig, FeedKind};
-use crate::error::{AppError, AppJson, AppResult};
+use crate::error::{AppJson, AppResult};
+use crate::service::feeds as service;
 
 /// `POST /api/v1/feeds` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -27,47 +27,6 @@ pub(super) struct NewFeed {
     every_secs: Option<u64>,
 }
 
-/// Validates a feed as the TOML file's are (name, http(s) address, kind, interval).
-fn validate(req: NewFeed) -> Result<FeedConfig, AppError> {
-    let name = req.name.trim().to_string();
-    let name_ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !name_ok {
-        return Err(AppError::field("name", "1-64 letters, digits, '-', '_' or '.'"));
-    }
-    let url = req.url.trim().to_string();
-    let ok = url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) && url.len() <= 2000;
-    if !ok {
-        return Err(AppError::field(
-            "url",
-            "an http(s) address of at most 2,000 characters",
-        ));
-    }
-    let kind = match req.kind.as_str() {
-        "mentions" => FeedKind::Mentions,
-        "debunks" => FeedKind::Debunks,
-        _ => return Err(AppError::field("kind", "\"mentions\" or \"debunks\"")),
-    };
-    let every_secs = req.every_secs.unwrap_or(300);
-    if !(60..=86_400).contains(&every_secs) {
-        return Err(AppError::field("every_secs", "between 60 and 86400"));
-    }
-    let region = req
-        .region
-        .map(|r| r.trim().chars().take(100).collect::<String>())
-        .filter(|r| !r.is_empty());
-    Ok(FeedConfig {
-        name,
-        url,
-        kind,
-        region,
-        every_secs,
-    })
-}
-
 /// `POST /api/v1/feeds` (admin): `{"name", "url", "kind": "mentions"|"debunks", "region"?,
 /// "every_secs"? (60-86400, default 300)}`; 409 when the name is taken.
 #[utoipa::path(
@@ -78,18 +37,14 @@ pub(super) async fn add(
     Admin(caller): Admin,
     AppJson(req): AppJson<NewFeed>,
 ) -> AppResult<(StatusCode, Json<views::FeedAdded>)> {
-    let feed = validate(req)?;
-    if !state.settings.server.feeds_private_networks
-        && url::Url::parse(&feed.url).is_ok_and(|u| !crate::feeds::url_is_public(&u))
-    {
-        return Err(AppError::field(
-            "url",
-            "a public address (this one is loopback, private or link-local; see [server] feeds_private_networks)",
-        ));
-    }
-    if !state.store.add_feed(&feed, &caller.name).await? {
-        return Err(AppError::Conflict(format!("a feed named {:?} exists", feed.name)));
-    }
+    let input = service::NewFeed {
+        name: req.name,
+        url: req.url,
+        kind: req.kind,
+        region: req.region,
+        every_secs: req.every_secs,
+    };
+    let feed = service::add(&state.env(), &caller, input).await?;
     state.feeds_notify.notify_one();
     Ok((
         StatusCode::CREATED,
@@ -104,10 +59,13 @@ pub(super) async fn add(
     ))
 }
 
-async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> AppResult<Json<views::FeedSwitched>> {
-    if !state.store.set_feed_enabled(name, enabled).await? {
-        return Err(AppError::NotFound("feed"));
-    }
+async fn set_enabled(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    name: &str,
+    enabled: bool,
+) -> AppResult<Json<views::FeedSwitched>> {
+    service::set_enabled(&state.env(), caller, name, enabled).await?;
     if enabled {
         state.feeds_notify.notify_one();
     }
@@ -123,10 +81,10 @@ async fn set_enabled(state: &AppState, name: &str, enabled: bool) -> AppResult<J
 )]
 pub(super) async fn disable(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(caller): Admin,
     Path(name): Path<String>,
 ) -> AppResult<Json<views::FeedSwitched>> {
-    set_enabled(&state, &name, false).await
+    set_enabled(&state, &caller, &name, false).await
 }
 
 /// `POST /api/v1/feeds/{name}/enable` (admin): polled again.
@@ -135,8 +93,8 @@ pub(super) async fn disable(
 )]
 pub(super) async fn enable(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(caller): Admin,
     Path(name): Path<String>,
 ) -> AppResult<Json<views::FeedSwitched>> {
-    set_enabled(&state, &name, true).await
+    set_enabled(&state, &caller, &name, true).await
 }

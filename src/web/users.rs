@@ -13,13 +13,12 @@ use super::guards::Admin;
 use super::pages::{render_page, user_context, PageUser};
 use super::{views, AppState};
 use crate::domain::Role;
-use crate::error::{AppError, AppJson, AppResult, FieldError};
-use crate::store::{ts, wib};
+use crate::error::{AppJson, AppResult};
+use crate::service::people;
+use crate::store::wib;
 
 /// Roles a person can be given (`ingest` is for machines' tokens).
 const ROLES: [Role; 3] = [Role::Viewer, Role::Responder, Role::Admin];
-/// The shortest password accepted.
-const MIN_PASSWORD_CHARS: usize = 10;
 
 /// A new user as the API receives it; every field is checked, missing ones too.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -33,71 +32,6 @@ pub(super) struct UserInput {
     role: Option<String>,
     #[schema(value_type = String, min_length = 10)]
     password: Option<String>,
-}
-
-/// A checked new user.
-struct NewUser {
-    username: String,
-    name: String,
-    role: Role,
-    password: String,
-}
-
-fn problem(field: &str, message: &str) -> FieldError {
-    FieldError {
-        index: None,
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-/// Whether a username is 2–32 characters of `a-z`, `0-9`, `.`, `_`, `-`.
-fn valid_username(u: &str) -> bool {
-    (2..=32).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-}
-
-impl TryFrom<UserInput> for NewUser {
-    type Error = AppError;
-
-    fn try_from(input: UserInput) -> Result<Self, AppError> {
-        let mut problems = Vec::new();
-        let username = input.username.unwrap_or_default().trim().to_string();
-        if !valid_username(&username) {
-            problems.push(problem(
-                "username",
-                "must be 2–32 characters of a-z, 0-9, '.', '_', '-'",
-            ));
-        }
-        let name = input.name.unwrap_or_default().trim().to_string();
-        if !(1..=80).contains(&name.chars().count()) {
-            problems.push(problem("name", "must be 1–80 characters"));
-        }
-        let role = input
-            .role
-            .as_deref()
-            .and_then(|r| r.parse::<Role>().ok())
-            .filter(|r| ROLES.contains(r));
-        if role.is_none() {
-            problems.push(problem("role", "must be viewer, responder or admin"));
-        }
-        let password = input.password.unwrap_or_default();
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            problems.push(problem("password", "must have at least 10 characters"));
-        } else if password.len() > 1024 {
-            problems.push(problem("password", "must have at most 1024 bytes"));
-        }
-        match role {
-            Some(role) if problems.is_empty() => Ok(NewUser {
-                username,
-                name,
-                role,
-                password,
-            }),
-            _ => Err(AppError::Validation(problems)),
-        }
-    }
 }
 
 /// `GET /api/v1/users` (admin): every user, by username.
@@ -120,21 +54,13 @@ pub(super) async fn create(
     Admin(caller): Admin,
     AppJson(input): AppJson<UserInput>,
 ) -> AppResult<(StatusCode, Json<views::User>)> {
-    let new = NewUser::try_from(input)?;
-    let created =
-        crate::auth::create_user(&state.store, &new.username, &new.name, new.role, &new.password).await?;
-    if !created {
-        return Err(AppError::Conflict(format!(
-            "the username {} is taken",
-            new.username
-        )));
-    }
-    let user = state
-        .store
-        .user(&new.username)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
-    tracing::info!(by = %caller.name, username = %new.username, role = new.role.code(), "user created");
+    let new = people::NewUser {
+        username: input.username.unwrap_or_default(),
+        name: input.name.unwrap_or_default(),
+        role: input.role.as_deref().and_then(|r| r.parse().ok()),
+        password: input.password.unwrap_or_default(),
+    };
+    let user = people::create_user(&state.env(), &caller, new).await?;
     Ok((StatusCode::CREATED, Json(views::User::from(&user))))
 }
 
@@ -148,23 +74,7 @@ pub(super) async fn disable(
     Admin(caller): Admin,
     Path(username): Path<String>,
 ) -> AppResult<Json<views::UserDisabled>> {
-    // The caller's name is a person's username (a machine token's is `token:NAME`).
-    if caller.name == username {
-        return Err(AppError::Conflict("you cannot disable your own account".into()));
-    }
-    let user = state
-        .store
-        .user(&username)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
-    if user.disabled_at.is_some() {
-        return Err(AppError::Conflict(format!("{username} is already disabled")));
-    }
-    let at = ts(chrono::Utc::now());
-    if !state.store.disable_user(&username, &at).await? {
-        return Err(AppError::Conflict(format!("{username} is already disabled")));
-    }
-    tracing::info!(by = %caller.name, %username, "user disabled");
+    let at = people::disable_user(&state.env(), &caller, &username).await?;
     Ok(Json(views::UserDisabled {
         username,
         disabled_at: at,
@@ -200,41 +110,4 @@ pub(super) async fn page(State(state): State<AppState>, PageUser(user): PageUser
         },
     )?;
     Ok(html.into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn input(username: &str, name: &str, role: &str, password: &str) -> UserInput {
-        UserInput {
-            username: Some(username.into()),
-            name: Some(name.into()),
-            role: Some(role.into()),
-            password: Some(password.into()),
-        }
-    }
-
-    fn fields(e: AppError) -> Vec<String> {
-        match e {
-            AppError::Validation(v) => v.into_iter().map(|f| f.field).collect(),
-            other => panic!("not a validation error: {other}"),
-        }
-    }
-
-    #[test]
-    fn new_users_are_checked_field_by_field() {
-        assert!(NewUser::try_from(input("sari.dewi", "Sari Dewi", "responder", "0123456789")).is_ok());
-        let Err(e) = NewUser::try_from(input("Sari Dewi", "", "ingest", "short")) else {
-            panic!("accepted")
-        };
-        assert_eq!(fields(e), ["username", "name", "role", "password"]);
-        let Err(e) = NewUser::try_from(UserInput::default()) else {
-            panic!("accepted")
-        };
-        assert_eq!(fields(e), ["username", "name", "role", "password"]);
-        assert!(!valid_username("a"));
-        assert!(!valid_username(&"a".repeat(33)));
-        assert!(valid_username("a_b-c.9"));
-    }
 }
