@@ -15,4 +15,5 @@ mod intake;
 mod pipeline;
 mod review;
 mod search;
+mod service;
 mod web;
