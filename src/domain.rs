@@ -35,6 +35,17 @@ pub enum Label {
 }
 
 impl Label {
+    /// The labels in their first order, each once.
+    pub fn unique(labels: impl IntoIterator<Item = Label>) -> Vec<Label> {
+        let mut out: Vec<Label> = Vec::new();
+        for l in labels {
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        out
+    }
+
     /// All labels in their canonical order (the order of score vectors).
     pub const ALL: [Label; 10] = [
         Label::Hoax,
@@ -532,6 +543,16 @@ pub struct FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unique_labels_keep_their_first_order() {
+        use Label::*;
+        assert_eq!(
+            Label::unique([Scam, Hoax, Scam, Disaster, Hoax]),
+            vec![Scam, Hoax, Disaster]
+        );
+        assert!(Label::unique([]).is_empty());
+    }
 
     #[test]
     fn labels_round_trip() {

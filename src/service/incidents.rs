@@ -134,15 +134,7 @@ pub async fn triage(env: &Env<'_>, actor: &Actor, id: &str, input: Triage) -> Ou
     {
         return Err(DomainError::field("assignee", "must be 1–64 characters"));
     }
-    let labels = input.labels.map(|ls| {
-        let mut out: Vec<Label> = Vec::new();
-        for l in ls {
-            if !out.contains(&l) {
-                out.push(l);
-            }
-        }
-        out
-    });
+    let labels = input.labels.map(Label::unique);
     let verdict = input.verdict.map(|v| v.code().to_string());
     if verdict.is_none() && assignee.is_none() && labels.is_none() {
         return Err(DomainError::field(
@@ -205,12 +197,8 @@ pub async fn merge(env: &Env<'_>, actor: &Actor, into: &str, from: &str) -> Outc
     }
     let (_, at) = now();
     let moved = tx.move_mentions(&source.id, &target.id, None).await?;
-    let mut labels: Vec<Label> = serde_json::from_str(&target.labels).unwrap_or_default();
-    for l in serde_json::from_str::<Vec<Label>>(&source.labels).unwrap_or_default() {
-        if !labels.contains(&l) {
-            labels.push(l);
-        }
-    }
+    let parse = |json: &str| serde_json::from_str::<Vec<Label>>(json).unwrap_or_default();
+    let labels = Label::unique(parse(&target.labels).into_iter().chain(parse(&source.labels)));
     let labels = serde_json::to_string(&labels).map_err(anyhow::Error::from)?;
     tx.set_incident_labels(&target.id, &labels).await?;
     tx.recount_incident(&target.id, &at).await?;

@@ -33,12 +33,7 @@ pub async fn decide(env: &Env<'_>, actor: &Actor, mention_id: &str, decision: De
     };
     let labels = labels
         .map(|ls| {
-            let mut out: Vec<Label> = Vec::new();
-            for l in ls {
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
+            let out = Label::unique(ls);
             if out.iter().any(|l| l.is_alarm()) {
                 Ok(out)
             } else {
