@@ -11,6 +11,12 @@ use crate::text::sha256_hex;
 pub use crate::domain::Actor as Caller;
 pub use crate::links::new_token;
 
+/// Why a token cannot belong to the person named as its owner (inside the `anyhow::Error` of
+/// [`create_token`], so callers can tell this refusal from a database failure).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OwnerRefused(pub String);
+
 /// Creates and stores a token; returns the plain token (shown once) or `None` if the name is taken.
 /// A token with an `owner` acts as that user: it needs an active user whose role is at least the
 /// token's (an `ingest` token may belong to anyone), and it stops working when the user is disabled.
@@ -25,17 +31,19 @@ pub async fn create_token(
             .user(owner)
             .await?
             .filter(|u| u.disabled_at.is_none())
-            .ok_or_else(|| anyhow::anyhow!("no active user named {owner:?}"))?;
+            .ok_or_else(|| OwnerRefused(format!("no active user named {owner:?}")))?;
         let user_role: Role = user
             .role
             .parse()
             .map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
-        anyhow::ensure!(
-            role.within(user_role),
-            "a {} token cannot belong to {owner:?}, who is {}",
-            role.code(),
-            user_role.code()
-        );
+        if !role.within(user_role) {
+            return Err(OwnerRefused(format!(
+                "a {} token cannot belong to {owner:?}, who is {}",
+                role.code(),
+                user_role.code()
+            ))
+            .into());
+        }
     }
     let token = new_token();
     let id = uuid::Uuid::now_v7().to_string();

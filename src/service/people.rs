@@ -123,31 +123,16 @@ pub async fn create_token(
     if name.trim().is_empty() || name.chars().count() > 64 {
         return Err(DomainError::field("name", "must be 1–64 characters"));
     }
-    if let Some(owner) = owner {
-        let user = env
-            .store
-            .user(owner)
-            .await?
-            .filter(|u| u.disabled_at.is_none())
-            .ok_or_else(|| DomainError::field("user", format!("no active user named {owner:?}")))?;
-        let user_role: Role = user
-            .role
-            .parse()
-            .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored role: {e}")))?;
-        if !role.within(user_role) {
-            return Err(DomainError::field(
-                "role",
-                format!(
-                    "a {} token cannot belong to {owner:?}, who is {}",
-                    role.code(),
-                    user_role.code()
-                ),
-            ));
-        }
+    match crate::auth::create_token(env.store, name, role, owner).await {
+        Ok(Some(token)) => Ok(token),
+        Ok(None) => Err(DomainError::Conflict(format!(
+            "a token named {name:?} already exists"
+        ))),
+        Err(e) => match e.downcast_ref::<crate::auth::OwnerRefused>() {
+            Some(why) => Err(DomainError::field("user", why.0.clone())),
+            None => Err(DomainError::Internal(e)),
+        },
     }
-    crate::auth::create_token(env.store, name, role, owner)
-        .await?
-        .ok_or_else(|| DomainError::Conflict(format!("a token named {name:?} already exists")))
 }
 
 /// Revokes a live token by name (admins).

@@ -133,7 +133,7 @@ pub struct NewClaim {
 }
 
 /// What happened to one mention on insert.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct InsertOutcome {
     /// The mention's id.
     pub id: String,

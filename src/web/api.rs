@@ -197,14 +197,6 @@ pub(super) async fn post_mentions(
     } else {
         StatusCode::OK
     };
-    let items = items
-        .into_iter()
-        .map(|i| views::IngestItem {
-            id: i.id,
-            status: i.status.to_string(),
-            incident_id: i.incident_id,
-        })
-        .collect();
     let body = views::IngestResult {
         accepted,
         duplicates,
@@ -645,15 +637,6 @@ pub(super) struct TransitionReq {
     #[serde(default)]
     #[schema(max_length = 2000)]
     reason: Option<String>,
-}
-
-/// An incident by id, or 404.
-pub(crate) async fn load_incident(state: &AppState, id: &str) -> AppResult<IncidentRow> {
-    state
-        .store
-        .incident(id)
-        .await?
-        .ok_or(AppError::NotFound("incident"))
 }
 
 /// `POST /api/v1/incidents/{id}/transitions`: a checked status change (409 when illegal).

@@ -16,14 +16,10 @@ use crate::auth::Caller;
 use crate::clarifications::{self as cl, Action, Status, Verdict};
 use crate::error::{AppError, AppJson, AppQuery, AppResult};
 use crate::service::clarifications as service;
-use crate::store::{ClarificationFilter, IncidentRow};
+use crate::store::ClarificationFilter;
 
 fn field(field: &str, message: impl Into<String>) -> AppError {
     AppError::field(field, message)
-}
-
-async fn incident_or_404(state: &AppState, id: &str) -> AppResult<IncidentRow> {
-    super::api::load_incident(state, id).await
 }
 
 /// Parses an optional verdict, naming the field when it is unknown.
@@ -279,7 +275,7 @@ pub(super) async fn claim_review(
             "ClaimReview exists only for approved clarifications".into(),
         ));
     }
-    let incident = incident_or_404(&state, &c.incident_id).await?;
+    let incident = crate::service::incidents::load(&state.env(), &c.incident_id).await?;
     let mentions = state.store.incident_mentions(&c.incident_id, 20).await?;
     let values: BTreeMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
     let claim = values

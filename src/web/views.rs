@@ -171,17 +171,6 @@ impl From<&MentionRow> for Mention {
     }
 }
 
-/// What happened to one item of an intake batch.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IngestItem {
-    /// The mention's id (the existing one for a duplicate).
-    pub id: String,
-    /// `created` or `duplicate` (same source and external id).
-    pub status: String,
-    /// The incident it belongs to, when already known.
-    pub incident_id: Option<String>,
-}
-
 /// The answer to an intake batch: 201 when something new was stored, 200 when all were
 /// duplicates.
 #[derive(Debug, Serialize, ToSchema)]
@@ -191,7 +180,7 @@ pub struct IngestResult {
     /// Items already stored.
     pub duplicates: usize,
     /// One entry per item, in the order sent.
-    pub items: Vec<IngestItem>,
+    pub items: Vec<crate::store::InsertOutcome>,
 }
 
 /// One search hit, joined with its stored mention.
