@@ -708,9 +708,12 @@ impl Settings {
                 self.default_team
             )));
         }
-        if !self.database_url.expose().starts_with("sqlite:") {
+        let db = self.database_url.expose();
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            url::Url::parse(db).map_err(|e| ConfigError::Invalid(format!("TANGGAP_DATABASE_URL: {e}")))?;
+        } else if !db.starts_with("sqlite:") {
             return Err(ConfigError::Invalid(
-                "TANGGAP_DATABASE_URL: only sqlite: URLs are supported in this version".into(),
+                "TANGGAP_DATABASE_URL: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE".into(),
             ));
         }
         if let Some(url) = &self.smtp_url {

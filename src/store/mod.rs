@@ -2,12 +2,41 @@
 //! plain data types; a PostgreSQL back end is added by giving these two types a second variant
 //! (its own `migrations/postgres` folder), without touching their callers.
 
-mod sqlite;
+mod dialect;
+mod sql;
 
-pub use sqlite::{Store, StoreTx};
+pub use dialect::Backend;
+pub use sql::{Store, StoreTx};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+
+/// A 0/1 integer column read as a `bool`: SQLite has no boolean type, so flags are integers
+/// on both back ends.
+#[derive(Debug, Clone, Copy)]
+pub struct IntFlag(i64);
+
+impl sqlx::Type<sqlx::Any> for IntFlag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for IntFlag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(IntFlag(<i64 as sqlx::Decode<'r, sqlx::Any>>::decode(value)?))
+    }
+}
+
+impl From<IntFlag> for bool {
+    fn from(f: IntFlag) -> bool {
+        f.0 != 0
+    }
+}
 
 /// Formats a time the way every time column stores it (RFC 3339, UTC, milliseconds).
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -836,6 +865,7 @@ pub struct FeedState {
     /// Polling interval.
     pub every_secs: i64,
     /// Whether it is polled (admins can disable any feed).
+    #[sqlx(try_from = "IntFlag")]
     pub enabled: bool,
     /// `config` (the TOML file) or `admin` (added in the UI).
     pub origin: String,

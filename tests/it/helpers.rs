@@ -74,10 +74,39 @@ pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
     if let Some(port) = opts.smtp_port {
         env.insert("TANGGAP_SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));
     }
+    if let Some(url) = postgres_database_for(data_dir) {
+        env.insert("TANGGAP_DATABASE_URL".into(), url);
+    }
     for (k, v) in &opts.extra_env {
         env.insert(k.to_string(), v.clone());
     }
     Settings::from_parts(opts.config_toml.as_deref().map(|t| ("test.toml", t)), &env).expect("test settings")
+}
+
+/// When the suite runs against PostgreSQL (`TANGGAP_TEST_POSTGRES` = the admin URL of the
+/// throwaway cluster scripts/test starts), the database of this data folder: created on first
+/// use and named after the folder, so an app restarted on the same folder finds its data.
+pub fn postgres_database_for(data_dir: &Path) -> Option<String> {
+    let admin = std::env::var("TANGGAP_TEST_POSTGRES").ok().filter(|u| !u.is_empty())?;
+    let digest = tanggap::text::sha256_hex(data_dir.display().to_string().as_bytes());
+    let name = format!("t_{}", &digest[..20]);
+    let out = Command::new("psql")
+        .args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .output()
+        .expect("psql runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() || stderr.contains("already exists"),
+        "creating {name}: {stderr}"
+    );
+    let (base, _) = admin.rsplit_once('/').expect("admin URL ends in /DATABASE");
+    Some(format!("{base}/{name}"))
+}
+
+/// Whether the suite runs against PostgreSQL (see [`postgres_database_for`]).
+pub fn on_postgres() -> bool {
+    std::env::var("TANGGAP_TEST_POSTGRES").is_ok_and(|u| !u.is_empty())
 }
 
 pub async fn spawn_app(mut opts: Options) -> TestApp {

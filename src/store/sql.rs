@@ -1,23 +1,42 @@
-//! The SQLite back end (WAL, `synchronous=FULL`: a commit is on disk before we answer).
+//! The queries, written once for both back ends (see [`super::dialect`]).
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL` (a commit is on disk before we answer) and
+//! one writer at a time (`BEGIN IMMEDIATE`). PostgreSQL runs `READ COMMITTED`; where a
+//! transaction reads a row to decide what to write, it locks it (`FOR UPDATE`), and the rules
+//! that must hold across writers are constraints (one open incident per cluster).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
+use super::dialect::{Backend, Statements};
 use super::*;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 /// An open transaction; dropped without [`StoreTx::commit`] it rolls back.
 pub struct StoreTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Statements for Store {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Statements for StoreTx {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
 }
 
 const MENTION_COLUMNS: &str = "seq, id, source, external_id, url, author_handle, author_name, \
@@ -30,42 +49,95 @@ const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, 
     opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at, clarify_due_at, ack_breached_at, \
     clarify_breached_at, first_clarified_at, verdict, assignee";
 
+/// The SQLite file a `sqlite:` URL names, and the URL with `mode=rwc` (create if missing).
+fn sqlite_target(url: &str) -> (std::path::PathBuf, String) {
+    let rest = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let url = if query.contains("mode=") {
+        url.to_string()
+    } else if query.is_empty() {
+        format!("{url}?mode=rwc")
+    } else {
+        format!("{url}&mode=rwc")
+    };
+    (std::path::PathBuf::from(path), url)
+}
+
 impl Store {
-    /// Opens (creating if needed) the database and applies the embedded migrations.
+    /// Opens the database a URL names (`sqlite://PATH`, created if needed, or
+    /// `postgres://USER@HOST:PORT/DB`) and applies that back end's embedded migrations.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .context("parsing the database URL")?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url);
+        let pool = match backend {
+            Backend::Sqlite => {
+                let (path, url) = sqlite_target(url);
+                if let Some(parent) = path.parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)
+                            .with_context(|| format!("creating {}", parent.display()))?;
+                    }
+                }
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+                    .context("opening the SQLite database")?;
+                sqlx::migrate!("./migrations")
+                    .run(&pool)
+                    .await
+                    .context("applying migrations")?;
+                pool
             }
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .context("opening the SQLite database")?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .context("applying migrations")?;
-        Ok(Store { pool })
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&pool)
+                    .await
+                    .context("applying migrations")?;
+                pool
+            }
+        };
+        Ok(Store { pool, backend })
     }
 
-    /// Starts a transaction (`BEGIN IMMEDIATE`, so writers queue instead of failing).
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction. On SQLite `BEGIN IMMEDIATE`, so writers queue instead of failing.
     pub async fn begin(&self) -> anyhow::Result<StoreTx> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(StoreTx { tx })
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(StoreTx {
+            tx,
+            backend: self.backend,
+        })
     }
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        self.query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
     /// Stores mentions in one transaction; existing (source, external_id) pairs are duplicates.
@@ -73,7 +145,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(items.len());
         for m in items {
-            let done = sqlx::query(
+            let done = self.query(
                 "INSERT INTO mentions (id, source, external_id, external_id_derived, url, author_handle, \
                  author_name, author_followers, text, lang, posted_at, region, likes, shares, comments, \
                  views, content_hash, raw, captured_at) \
@@ -82,7 +154,7 @@ impl Store {
             .bind(&m.id)
             .bind(&m.source)
             .bind(&m.external_id)
-            .bind(m.external_id_derived)
+            .bind(i64::from(m.external_id_derived))
             .bind(&m.url)
             .bind(&m.author_handle)
             .bind(&m.author_name)
@@ -107,7 +179,7 @@ impl Store {
                     incident_id: None,
                 });
             } else {
-                let (id, incident_id): (String, Option<String>) = sqlx::query_as(
+                let (id, incident_id): (String, Option<String>) = self.query_as(
                     "SELECT id, incident_id FROM mentions WHERE source = ? AND external_id = ?",
                 )
                 .bind(&m.source)
@@ -128,7 +200,7 @@ impl Store {
     /// One mention by id.
     pub async fn mention(&self, id: &str) -> anyhow::Result<Option<MentionRow>> {
         let sql = format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE id = ?");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Mentions by id, in the order given (missing ones skipped).
@@ -146,7 +218,7 @@ impl Store {
     pub async fn incident_mentions(&self, incident_id: &str, limit: i64) -> anyhow::Result<Vec<MentionRow>> {
         let sql =
             format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE incident_id = ? ORDER BY seq DESC LIMIT ?");
-        Ok(sqlx::query_as(&sql)
+        Ok(self.query_as(&sql)
             .bind(incident_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -155,10 +227,12 @@ impl Store {
 
     /// Mentions that arrived or changed after `rev`, in `rev` order, for the indexer.
     pub async fn mentions_changed_after(&self, rev: i64, limit: i64) -> anyhow::Result<Vec<IndexRow>> {
-        Ok(sqlx::query_as(
+        let sql = format!(
             "SELECT seq, rev, id, source, text, region, author_handle, captured_at, posted_at, labels, \
-             incident_id FROM mentions WHERE rev > ? ORDER BY rev LIMIT ?",
-        )
+             incident_id FROM mentions WHERE rev > ?{} ORDER BY rev LIMIT ?",
+            self.backend.settled_revs()
+        );
+        Ok(self.query_as(&sql)
         .bind(rev)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -167,7 +241,7 @@ impl Store {
 
     /// Mentions stored or changed after `rev` (the index's watermark): what the index has yet to see.
     pub async fn count_changed_after(&self, rev: i64) -> anyhow::Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mentions WHERE rev > ?")
+        let (n,): (i64,) = self.query_as("SELECT COUNT(*) FROM mentions WHERE rev > ?")
             .bind(rev)
             .fetch_one(&self.pool)
             .await?;
@@ -176,7 +250,7 @@ impl Store {
 
     /// The highest `rev` stored (0 when empty): the index is current when its watermark is this.
     pub async fn max_rev(&self) -> anyhow::Result<i64> {
-        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(rev) FROM mentions")
+        let (max,): (Option<i64>,) = self.query_as("SELECT MAX(rev) FROM mentions")
             .fetch_one(&self.pool)
             .await?;
         Ok(max.unwrap_or(0))
@@ -184,7 +258,7 @@ impl Store {
 
     /// Mentions the classifier has not seen yet, oldest first.
     pub async fn unclassified(&self, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
              COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
              confirmed_labels FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
@@ -196,7 +270,7 @@ impl Store {
 
     /// Unclassified mentions after `seq`, oldest first.
     pub async fn unclassified_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
              COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
              confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
@@ -218,7 +292,10 @@ impl Store {
             sql.push(')');
         }
         if f.label.is_some() {
-            sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(incidents.labels) WHERE json_each.value = ?)");
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM {} AS l WHERE l.value = ?)",
+                self.backend.json_strings("incidents.labels")
+            ));
         }
         if f.team.is_some() {
             sql.push_str(" AND team = ?");
@@ -230,13 +307,13 @@ impl Store {
             sql.push_str(" AND assignee = ?");
         }
         if f.region.is_some() {
-            sql.push_str(" AND region = ? COLLATE NOCASE");
+            sql.push_str(" AND lower(region) = lower(?)");
         }
         sql.push_str(
             " ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, \
              ack_due_at, opened_at LIMIT ? OFFSET ?",
         );
-        let mut q = sqlx::query_as::<_, IncidentRow>(&sql);
+        let mut q = self.query_as::<IncidentRow>(&sql);
         for s in &f.statuses {
             q = q.bind(s);
         }
@@ -252,7 +329,7 @@ impl Store {
     /// Changes whenever the queue could look different: incidents opened or updated, mentions
     /// arriving or classified, mail sent. Polled by the live queue.
     pub async fn queue_version(&self) -> anyhow::Result<String> {
-        let (n, updated, rev, sent): (i64, Option<String>, Option<i64>, i64) = sqlx::query_as(
+        let (n, updated, rev, sent): (i64, Option<String>, Option<i64>, i64) = self.query_as(
             "SELECT (SELECT COUNT(*) FROM incidents), (SELECT MAX(updated_at) FROM incidents), \
              (SELECT MAX(rev) FROM mentions), (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL)",
         )
@@ -271,11 +348,13 @@ impl Store {
         from: &str,
         to: &str,
     ) -> anyhow::Result<Vec<(String, String, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT date(captured_at, '+7 hours') AS day, j.value AS label, COUNT(*) FROM mentions, \
-             json_each(mentions.labels) AS j WHERE captured_at >= ? AND captured_at < ? \
-             GROUP BY day, label ORDER BY day, label",
-        )
+        let sql = format!(
+            "SELECT {} AS day, j.value AS label, COUNT(*) FROM mentions, {} AS j \
+             WHERE captured_at >= ? AND captured_at < ? GROUP BY day, label ORDER BY day, label",
+            self.backend.wib_day("captured_at"),
+            self.backend.json_strings("mentions.labels"),
+        );
+        Ok(self.query_as(&sql)
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
@@ -284,7 +363,7 @@ impl Store {
 
     /// Flagged mentions per region captured in `[from, to)`, largest first.
     pub async fn flagged_volume_by_region(&self, from: &str, to: &str) -> anyhow::Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT COALESCE(NULLIF(TRIM(region), ''), '(tanpa wilayah)') AS r, COUNT(*) AS n FROM mentions \
              WHERE captured_at >= ? AND captured_at < ? AND labels IS NOT NULL AND labels <> '[]' \
              GROUP BY r ORDER BY n DESC LIMIT 12",
@@ -297,7 +376,7 @@ impl Store {
 
     /// Incidents opened in `[from, to)` with their clocks.
     pub async fn incident_clocks(&self, from: &str, to: &str) -> anyhow::Result<Vec<IncidentClocks>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, title, severity, status, first_seen_at, opened_at, acknowledged_at, first_clarified_at \
              FROM incidents WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at",
         )
@@ -310,12 +389,12 @@ impl Store {
     /// One incident.
     pub async fn incident(&self, id: &str) -> anyhow::Result<Option<IncidentRow>> {
         let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// An incident's timeline, oldest first.
     pub async fn events(&self, incident_id: &str) -> anyhow::Result<Vec<EventRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT at, actor, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY id",
         )
         .bind(incident_id)
@@ -325,7 +404,7 @@ impl Store {
 
     /// Mails due for a (re)try.
     pub async fn due_mail(&self, now: &str, limit: i64) -> anyhow::Result<Vec<OutboxRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root, \
              created_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
              ORDER BY id LIMIT ?",
@@ -338,7 +417,7 @@ impl Store {
 
     /// A queued mail not yet marked sent, by its Message-ID.
     pub async fn unsent_mail(&self, message_id: &str) -> anyhow::Result<Option<OutboxRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root, \
              created_at FROM outbox WHERE message_id = ? AND sent_at IS NULL",
         )
@@ -350,7 +429,7 @@ impl Store {
     /// Records a delivered mail and puts it on the incident's timeline.
     pub async fn mail_sent(&self, mail: &OutboxRow, at: &str) -> anyhow::Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+        self.query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
             .bind(at)
             .bind(mail.id)
             .execute(&mut *tx.tx)
@@ -366,7 +445,7 @@ impl Store {
     /// Puts a mail back to wait out an unreachable server: its error and next try are noted,
     /// its attempts are not used up.
     pub async fn mail_deferred(&self, mail: &OutboxRow, error: &str, retry_at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
+        self.query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
             .bind(error)
             .bind(retry_at)
             .bind(mail.id)
@@ -386,7 +465,7 @@ impl Store {
         let mut tx = self.begin().await?;
         match retry_at {
             Some(next) => {
-                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                self.query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
                     .bind(error)
                     .bind(next)
                     .bind(mail.id)
@@ -394,7 +473,7 @@ impl Store {
                     .await?;
             }
             None => {
-                sqlx::query(
+                self.query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
                 )
                 .bind(error)
@@ -422,7 +501,7 @@ impl Store {
         owner: Option<&str>,
         at: &str,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let done = self.query(
             "INSERT INTO api_tokens (id, name, role, token_hash, owner, created_at) VALUES (?,?,?,?,?,?) \
              ON CONFLICT (name) DO NOTHING",
         )
@@ -442,7 +521,7 @@ impl Store {
         &self,
         hash: &str,
     ) -> anyhow::Result<Option<(String, String, Option<String>)>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT t.name, t.role, t.owner FROM api_tokens t WHERE t.token_hash = ? AND t.revoked_at IS NULL \
              AND (t.owner IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.username = t.owner AND u.disabled_at IS NULL))",
         )
@@ -453,7 +532,7 @@ impl Store {
 
     /// All tokens (without hashes).
     pub async fn tokens(&self) -> anyhow::Result<Vec<TokenRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, name, role, owner, created_at, revoked_at FROM api_tokens ORDER BY created_at",
         )
         .fetch_all(&self.pool)
@@ -462,7 +541,7 @@ impl Store {
 
     /// Revokes a token by name; false when no live token has that name.
     pub async fn revoke_token(&self, name: &str, at: &str) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
+        let done = self.query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
             .bind(at)
             .bind(name)
             .execute(&self.pool)
@@ -472,7 +551,7 @@ impl Store {
 
     /// Counters for metrics and pages.
     pub async fn counts(&self) -> anyhow::Result<Counts> {
-        let row: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        let row: (i64, i64, i64, i64, i64, i64, i64) = self.query_as(
             "SELECT (SELECT COUNT(*) FROM mentions), \
                     (SELECT COUNT(*) FROM mentions WHERE classified_at IS NULL), \
                     (SELECT COUNT(*) FROM incidents WHERE status NOT IN ('resolved','dismissed')), \
@@ -484,7 +563,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let (oldest, last_error, breached_open, review_pending): (Option<String>, Option<String>, i64, i64) =
-            sqlx::query_as(
+            self.query_as(
                 "SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
                     (SELECT last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
                      AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1), \
@@ -512,10 +591,16 @@ impl Store {
     /// Writes a consistent copy of the whole database to `path` (SQLite `VACUUM INTO`: one read
     /// transaction, so writers go on while it runs).
     pub async fn snapshot_into(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            anyhow::bail!(
+                "`tanggap backup` copies the SQLite file; back PostgreSQL up with pg_dump or your \
+                 cluster's own backups (see docs/POSTGRES.md)"
+            );
+        }
         let path = path
             .to_str()
             .ok_or_else(|| anyhow::anyhow!("backup path is not UTF-8"))?;
-        sqlx::query("VACUUM INTO ?")
+        self.query("VACUUM INTO ?")
             .bind(path)
             .execute(&self.pool)
             .await
@@ -526,7 +611,7 @@ impl Store {
     /// What a backup manifest counts.
     pub async fn backup_counts(&self) -> anyhow::Result<super::BackupCounts> {
         let (mentions, incidents, approved_clarifications, known_claims, users): (i64, i64, i64, i64, i64) =
-            sqlx::query_as(
+            self.query_as(
                 "SELECT (SELECT COUNT(*) FROM mentions), (SELECT COUNT(*) FROM incidents), \
                         (SELECT COUNT(*) FROM clarifications WHERE status = 'approved'), \
                         (SELECT COUNT(*) FROM known_claims), (SELECT COUNT(*) FROM users)",
@@ -544,7 +629,7 @@ impl Store {
 
     /// Whether any audit row waits to be sealed.
     pub async fn audit_unsealed(&self) -> anyhow::Result<bool> {
-        let (n,): (i64,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL)")
+        let (n,): (i64,) = self.query_as("SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL) THEN 1 ELSE 0 END")
             .fetch_one(&self.pool)
             .await?;
         Ok(n == 1)
@@ -552,7 +637,7 @@ impl Store {
 
     /// Audit rows after `seq`, in order.
     pub async fn audit_rows(&self, after: i64, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT seq, at, tbl, op, row_key, data, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(after)
@@ -571,7 +656,7 @@ impl StoreTx {
     /// The last sealed audit row: (seq, hash).
     pub async fn last_audit_hash(&mut self) -> anyhow::Result<Option<(i64, String)>> {
         Ok(
-            sqlx::query_as(
+            self.query_as(
                 "SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1",
             )
             .fetch_optional(&mut *self.tx)
@@ -581,7 +666,7 @@ impl StoreTx {
 
     /// Unsealed audit rows, oldest first.
     pub async fn unsealed_audit(&mut self, limit: i64) -> anyhow::Result<Vec<AuditRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT seq, at, tbl, op, row_key, data, hash FROM audit_log WHERE hash IS NULL ORDER BY seq LIMIT ?",
         )
         .bind(limit)
@@ -591,7 +676,7 @@ impl StoreTx {
 
     /// Seals one audit row.
     pub async fn set_audit_hash(&mut self, seq: i64, hash: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE audit_log SET hash = ? WHERE seq = ? AND hash IS NULL")
+        self.query("UPDATE audit_log SET hash = ? WHERE seq = ? AND hash IS NULL")
             .bind(hash)
             .bind(seq)
             .execute(&mut *self.tx)
@@ -611,7 +696,7 @@ impl StoreTx {
         top_label: &str,
         since: &str,
     ) -> anyhow::Result<Vec<IncidentCandidate>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
              FROM incidents WHERE top_label = ? AND last_mention_at >= ? \
              AND (status NOT IN ('resolved','dismissed') OR merged_into IS NOT NULL) \
@@ -625,7 +710,7 @@ impl StoreTx {
 
     /// Writes a mention's classification (and its incident, if any).
     pub async fn record_classification(&mut self, r: &ClassificationRecord, at: &str) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE mentions SET classified_at = ?, scores = ?, labels = ?, explanation = ?, \
              model_version = ?, embedding = ?, incident_id = ?, known_claim_id = ?, known_claim_action = ?, \
              cluster_key = ?, review_labels = ?, \
@@ -653,7 +738,7 @@ impl StoreTx {
     /// Classified mentions of a cluster captured since `since` (a topic-only spike counts them).
     pub async fn cluster_count_since(&mut self, cluster_key: &str, since: &str) -> anyhow::Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE cluster_key = ? AND captured_at >= ?")
+            self.query_scalar("SELECT COUNT(*) FROM mentions WHERE cluster_key = ? AND captured_at >= ?")
                 .bind(cluster_key)
                 .bind(since)
                 .fetch_one(&mut *self.tx)
@@ -664,7 +749,7 @@ impl StoreTx {
     /// The uncertain labels (JSON) of a mention waiting in the review tray.
     pub async fn review_labels_if_pending(&mut self, mention_id: &str) -> anyhow::Result<Option<String>> {
         Ok(
-            sqlx::query_scalar(
+            self.query_scalar(
                 "SELECT review_labels FROM mentions WHERE id = ? AND review_state = 'pending'",
             )
             .bind(mention_id)
@@ -690,7 +775,7 @@ impl StoreTx {
         };
         match confirmed {
             Some(labels) => {
-                sqlx::query(
+                self.query(
                     "UPDATE mentions SET review_state = 'confirmed', confirmed_labels = ?, classified_at = NULL \
                      WHERE id = ?",
                 )
@@ -700,13 +785,13 @@ impl StoreTx {
                 .await?;
             }
             None => {
-                sqlx::query("UPDATE mentions SET review_state = 'dismissed' WHERE id = ?")
+                self.query("UPDATE mentions SET review_state = 'dismissed' WHERE id = ?")
                     .bind(mention_id)
                     .execute(&mut *self.tx)
                     .await?;
             }
         }
-        sqlx::query(
+        self.query(
             "INSERT INTO review_decisions (mention_id, decision, labels, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(mention_id)
@@ -723,7 +808,7 @@ impl StoreTx {
     /// The incident a known claim belongs to now.
     pub async fn claim_incident(&mut self, claim_id: &str) -> anyhow::Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT incident_id FROM known_claims WHERE id = ?")
+            self.query_scalar("SELECT incident_id FROM known_claims WHERE id = ?")
                 .bind(claim_id)
                 .fetch_optional(&mut *self.tx)
                 .await?
@@ -740,12 +825,12 @@ impl StoreTx {
         claim_id: &str,
         verdict: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE known_claims SET incident_id = ? WHERE id = ? AND incident_id IS NULL")
+        self.query("UPDATE known_claims SET incident_id = ? WHERE id = ? AND incident_id IS NULL")
             .bind(incident_id)
             .bind(claim_id)
             .execute(&mut *self.tx)
             .await?;
-        sqlx::query("UPDATE incidents SET verdict = ? WHERE id = ? AND verdict IS NULL")
+        self.query("UPDATE incidents SET verdict = ? WHERE id = ? AND verdict IS NULL")
             .bind(verdict)
             .bind(incident_id)
             .execute(&mut *self.tx)
@@ -756,7 +841,7 @@ impl StoreTx {
     /// Inserts an incident (counting `mention_count` mentions). Returns `false`, inserting nothing, when an
     /// open incident of the same cluster already exists (a concurrent writer opened it first).
     pub async fn insert_incident(&mut self, i: &NewIncident) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let done = self.query(
             "INSERT INTO incidents (id, title, status, severity, top_label, labels, max_scores, team, region, \
              source, playbook_id, playbook_version, sample_text, centroid, mention_count, first_seen_at, \
              opened_at, last_mention_at, ack_due_at, updated_at, escalation_chain, next_escalation_at, clarify_due_at, \
@@ -794,12 +879,14 @@ impl StoreTx {
 
     /// The open (or merged) incident of a cluster, as a join candidate.
     pub async fn incident_of_cluster(&mut self, key: &str) -> anyhow::Result<Option<IncidentCandidate>> {
-        Ok(sqlx::query_as(
+        let sql = format!(
             "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
              FROM incidents WHERE cluster_key = ? \
              AND (status NOT IN ('resolved','dismissed') OR merged_into IS NOT NULL) \
-             ORDER BY opened_at DESC LIMIT 1",
-        )
+             ORDER BY opened_at DESC LIMIT 1{}",
+            self.backend.for_update()
+        );
+        Ok(self.query_as(&sql)
         .bind(key)
         .fetch_optional(&mut *self.tx)
         .await?)
@@ -807,10 +894,12 @@ impl StoreTx {
 
     /// One incident as a join candidate.
     pub async fn incident_candidate(&mut self, id: &str) -> anyhow::Result<Option<IncidentCandidate>> {
-        Ok(sqlx::query_as(
+        let sql = format!(
             "SELECT id, sample_text, centroid, labels, max_scores, severity, first_seen_at, status, merged_into \
-             FROM incidents WHERE id = ?",
-        )
+             FROM incidents WHERE id = ?{}",
+            self.backend.for_update()
+        );
+        Ok(self.query_as(&sql)
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?)
@@ -818,7 +907,7 @@ impl StoreTx {
 
     /// Records that `id` was merged into `into`.
     pub async fn set_merged_into(&mut self, id: &str, into: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET merged_into = ? WHERE id = ?")
+        self.query("UPDATE incidents SET merged_into = ? WHERE id = ?")
             .bind(into)
             .bind(id)
             .execute(&mut *self.tx)
@@ -836,15 +925,15 @@ impl StoreTx {
         first_seen_at: &str,
         at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE incidents SET mention_count = mention_count + 1, labels = ?, max_scores = ?, severity = ?, \
-             first_seen_at = MIN(first_seen_at, ?), last_mention_at = ?, updated_at = ? WHERE id = ?",
+        self.query(
+            "UPDATE incidents SET mention_count = mention_count + 1, labels = ?1, max_scores = ?2, severity = ?3, \
+             first_seen_at = CASE WHEN ?4 < first_seen_at THEN ?4 ELSE first_seen_at END, last_mention_at = ?5, \
+             updated_at = ?5 WHERE id = ?6",
         )
         .bind(labels)
         .bind(max_scores)
         .bind(severity)
         .bind(first_seen_at)
-        .bind(at)
         .bind(at)
         .bind(id)
         .execute(&mut *self.tx)
@@ -861,7 +950,7 @@ impl StoreTx {
         kind: &str,
         detail: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, detail) VALUES (?,?,?,?,?)")
+        self.query("INSERT INTO incident_events (incident_id, at, actor, kind, detail) VALUES (?,?,?,?,?)")
             .bind(incident_id)
             .bind(at)
             .bind(actor)
@@ -883,22 +972,19 @@ impl StoreTx {
         if events.is_empty() {
             return Ok(());
         }
-        let mut q =
-            sqlx::QueryBuilder::new("INSERT INTO incident_events (incident_id, at, actor, kind, detail) ");
-        q.push_values(events, |mut row, (kind, detail)| {
-            row.push_bind(incident_id)
-                .push_bind(at)
-                .push_bind(actor)
-                .push_bind(*kind)
-                .push_bind(detail);
-        });
-        q.build().execute(&mut *self.tx).await?;
+        let rows = vec!["(?, ?, ?, ?, ?)"; events.len()].join(", ");
+        let sql = format!("INSERT INTO incident_events (incident_id, at, actor, kind, detail) VALUES {rows}");
+        let mut q = self.query(&sql);
+        for (kind, detail) in events {
+            q = q.bind(incident_id).bind(at).bind(actor).bind(*kind).bind(detail);
+        }
+        q.execute(&mut *self.tx).await?;
         Ok(())
     }
 
     /// Puts a mail in the durable outbox.
     pub async fn enqueue_mail(&mut self, m: &NewMail, at: &str) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO outbox (incident_id, kind, recipient, subject, body_text, body_html, message_id, \
              created_at, next_attempt_at, thread_root) VALUES (?,?,?,?,?,?,?,?,?,?)",
         )
@@ -919,7 +1005,7 @@ impl StoreTx {
 
     /// Sets an incident's status (the full lifecycle state machine lives with the incidents).
     pub async fn set_incident_status(&mut self, id: &str, status: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?")
+        self.query("UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?")
             .bind(status)
             .bind(at)
             .bind(id)
@@ -931,8 +1017,11 @@ impl StoreTx {
     /// One incident, read inside the transaction (the write lock is held, so it cannot change
     /// before the commit).
     pub async fn incident(&mut self, id: &str) -> anyhow::Result<Option<IncidentRow>> {
-        let sql = format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?");
-        Ok(sqlx::query_as(&sql)
+        let sql = format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?{}",
+            self.backend.for_update()
+        );
+        Ok(self.query_as(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?)
@@ -940,7 +1029,8 @@ impl StoreTx {
 
     /// An incident's status, read inside the transaction.
     pub async fn incident_status(&mut self, id: &str) -> anyhow::Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT status FROM incidents WHERE id = ?")
+        let sql = format!("SELECT status FROM incidents WHERE id = ?{}", self.backend.for_update());
+        Ok(self.query_scalar(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?)
@@ -949,7 +1039,7 @@ impl StoreTx {
     /// Records that a link was used; false when it was used before.
     pub async fn use_link(&mut self, token_hash: &str, at: &str) -> anyhow::Result<bool> {
         let done =
-            sqlx::query("INSERT INTO used_links (token_hash, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            self.query("INSERT INTO used_links (token_hash, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(token_hash)
                 .bind(at)
                 .execute(&mut *self.tx)
@@ -959,7 +1049,7 @@ impl StoreTx {
 
     /// The escalation state of an incident that is still `new` and due.
     pub async fn due_escalation(&mut self, id: &str, now: &str) -> anyhow::Result<Option<EscalationRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, title, severity, team, escalation_chain, escalation_level, ack_due_at FROM incidents \
              WHERE id = ? AND status = 'new' AND next_escalation_at IS NOT NULL AND next_escalation_at <= ?",
         )
@@ -971,7 +1061,7 @@ impl StoreTx {
 
     /// Moves an incident's escalation on.
     pub async fn set_escalation(&mut self, id: &str, level: i64, next: Option<&str>) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET escalation_level = ?, next_escalation_at = ? WHERE id = ?")
+        self.query("UPDATE incidents SET escalation_level = ?, next_escalation_at = ? WHERE id = ?")
             .bind(level)
             .bind(next)
             .bind(id)
@@ -988,7 +1078,7 @@ impl StoreTx {
         assignee: Option<&str>,
         at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE incidents SET verdict = COALESCE(?, verdict), assignee = COALESCE(?, assignee), updated_at = ? WHERE id = ?",
         )
         .bind(verdict)
@@ -1009,7 +1099,7 @@ impl StoreTx {
         actor: &str,
         at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO feedback (incident_id, decision, labels, reason, actor, at) \
              SELECT id, ?, labels, ?, ?, ? FROM incidents WHERE id = ?",
         )
@@ -1033,7 +1123,7 @@ impl StoreTx {
         let mut moved = 0;
         match ids {
             None => {
-                moved = sqlx::query("UPDATE mentions SET incident_id = ? WHERE incident_id = ?")
+                moved = self.query("UPDATE mentions SET incident_id = ? WHERE incident_id = ?")
                     .bind(to)
                     .bind(from)
                     .execute(&mut *self.tx)
@@ -1043,7 +1133,7 @@ impl StoreTx {
             Some(ids) => {
                 for id in ids {
                     moved +=
-                        sqlx::query("UPDATE mentions SET incident_id = ? WHERE incident_id = ? AND id = ?")
+                        self.query("UPDATE mentions SET incident_id = ? WHERE incident_id = ? AND id = ?")
                             .bind(to)
                             .bind(from)
                             .bind(id)
@@ -1058,7 +1148,7 @@ impl StoreTx {
 
     /// Recomputes an incident's mention count and first/last sighting from its mentions.
     pub async fn recount_incident(&mut self, id: &str, at: &str) -> anyhow::Result<i64> {
-        sqlx::query(
+        self.query(
             "UPDATE incidents SET \
                mention_count = (SELECT COUNT(*) FROM mentions WHERE incident_id = incidents.id), \
                first_seen_at = COALESCE((SELECT MIN(COALESCE(posted_at, captured_at)) FROM mentions WHERE incident_id = incidents.id), first_seen_at), \
@@ -1070,7 +1160,7 @@ impl StoreTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(
-            sqlx::query_scalar("SELECT mention_count FROM incidents WHERE id = ?")
+            self.query_scalar("SELECT mention_count FROM incidents WHERE id = ?")
                 .bind(id)
                 .fetch_one(&mut *self.tx)
                 .await?,
@@ -1083,7 +1173,7 @@ impl StoreTx {
         id: &str,
     ) -> anyhow::Result<Option<(String, Option<Vec<u8>>, Option<String>)>> {
         Ok(
-            sqlx::query_as("SELECT text, embedding, incident_id FROM mentions WHERE id = ?")
+            self.query_as("SELECT text, embedding, incident_id FROM mentions WHERE id = ?")
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
                 .await?,
@@ -1092,7 +1182,7 @@ impl StoreTx {
 
     /// Sets an incident's labels (JSON) after a merge.
     pub async fn set_incident_labels(&mut self, id: &str, labels: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET labels = ? WHERE id = ?")
+        self.query("UPDATE incidents SET labels = ? WHERE id = ?")
             .bind(labels)
             .bind(id)
             .execute(&mut *self.tx)
@@ -1102,7 +1192,7 @@ impl StoreTx {
 
     /// Mentions of an incident that arrived in `[from, to)`, read inside the transaction.
     pub async fn arrivals_between(&mut self, incident_id: &str, from: &str, to: &str) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(self.query_scalar(
             "SELECT COUNT(*) FROM mentions WHERE incident_id = ? AND captured_at >= ? AND captured_at < ?",
         )
         .bind(incident_id)
@@ -1118,7 +1208,7 @@ impl StoreTx {
         id: &str,
     ) -> anyhow::Result<(Option<String>, String, String, String)> {
         Ok(
-            sqlx::query_as("SELECT last_spike_at, escalation_chain, title, team FROM incidents WHERE id = ?")
+            self.query_as("SELECT last_spike_at, escalation_chain, title, team FROM incidents WHERE id = ?")
                 .bind(id)
                 .fetch_one(&mut *self.tx)
                 .await?,
@@ -1127,7 +1217,7 @@ impl StoreTx {
 
     /// Records a spike: new severity and time.
     pub async fn record_spike(&mut self, id: &str, severity: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET last_spike_at = ?, severity = ? WHERE id = ?")
+        self.query("UPDATE incidents SET last_spike_at = ?, severity = ? WHERE id = ?")
             .bind(at)
             .bind(severity)
             .bind(id)
@@ -1138,7 +1228,7 @@ impl StoreTx {
 
     /// Stamps the first approved clarification.
     pub async fn stamp_clarified(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")
+        self.query("UPDATE incidents SET first_clarified_at = COALESCE(first_clarified_at, ?) WHERE id = ?")
             .bind(at)
             .bind(id)
             .execute(&mut *self.tx)
@@ -1152,13 +1242,13 @@ impl StoreTx {
             "ack" => "UPDATE incidents SET ack_breached_at = ? WHERE id = ? AND ack_breached_at IS NULL",
             _ => "UPDATE incidents SET clarify_breached_at = ? WHERE id = ? AND clarify_breached_at IS NULL",
         };
-        let done = sqlx::query(sql).bind(at).bind(id).execute(&mut *self.tx).await?;
+        let done = self.query(sql).bind(at).bind(id).execute(&mut *self.tx).await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Stamps the first acknowledgement and stops escalation.
     pub async fn stamp_acknowledged(&mut self, id: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE incidents SET acknowledged_at = COALESCE(acknowledged_at, ?), next_escalation_at = NULL WHERE id = ?",
         )
             .bind(at)
@@ -1176,7 +1266,7 @@ impl StoreTx {
         version: i64,
         at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE incidents SET playbook_id = ?, playbook_version = ?, updated_at = ? WHERE id = ?",
         )
         .bind(playbook)
@@ -1198,7 +1288,7 @@ impl StoreTx {
     ) -> anyhow::Result<()> {
         match done {
             Some((by, at)) => {
-                sqlx::query(
+                self.query(
                     "INSERT INTO checklist_marks (incident_id, playbook_id, step, done_by, done_at) VALUES (?,?,?,?,?) \
                      ON CONFLICT (incident_id, playbook_id, step) DO NOTHING",
                 )
@@ -1211,7 +1301,7 @@ impl StoreTx {
                 .await?;
             }
             None => {
-                sqlx::query(
+                self.query(
                     "DELETE FROM checklist_marks WHERE incident_id = ? AND playbook_id = ? AND step = ?",
                 )
                 .bind(incident)
@@ -1226,7 +1316,7 @@ impl StoreTx {
 
     /// Inserts a clarification draft.
     pub async fn insert_clarification(&mut self, c: &ClarificationRow) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO clarifications (id, incident_id, playbook_id, playbook_version, channel, lang, verdict, \
              status, title, body, variables, author, revision, created_at, updated_at) \
              VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -1254,7 +1344,7 @@ impl StoreTx {
     /// A clarification, read inside the transaction.
     pub async fn clarification(&mut self, id: &str) -> anyhow::Result<Option<ClarificationRow>> {
         let sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE id = ?");
-        Ok(sqlx::query_as(&sql)
+        Ok(self.query_as(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?)
@@ -1262,7 +1352,7 @@ impl StoreTx {
 
     /// Writes a clarification's mutable fields back.
     pub async fn update_clarification(&mut self, c: &ClarificationRow) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE clarifications SET verdict = ?, status = ?, title = ?, body = ?, variables = ?, revision = ?, \
              return_comment = ?, updated_at = ?, submitted_at = ?, approved_by = ?, approved_at = ? WHERE id = ?",
         )
@@ -1293,7 +1383,7 @@ impl StoreTx {
         revision: i64,
         detail: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO clarification_events (clarification_id, at, actor, kind, revision, detail) VALUES (?,?,?,?,?,?)",
         )
         .bind(id)
@@ -1309,7 +1399,7 @@ impl StoreTx {
 
     /// Everyone who wrote any of a clarification's text: its author and every editor.
     pub async fn clarification_writers(&mut self, id: &str) -> anyhow::Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = self.query_as(
             "SELECT DISTINCT actor FROM clarification_events \
              WHERE clarification_id = ? AND kind IN ('drafted', 'edited')",
         )
@@ -1332,7 +1422,7 @@ impl StoreTx {
         clarification_id: &str,
         at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO known_claims (id, claim, verdict, summary, url, incident_id, clarification_id, created_at) \
              VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (clarification_id) DO NOTHING",
         )
@@ -1351,7 +1441,7 @@ impl StoreTx {
 
     /// Logs a copy of an approved reply.
     pub async fn log_copy(&mut self, id: &str, actor: &str, channel: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO copy_log (clarification_id, actor, channel, at) VALUES (?,?,?,?)")
+        self.query("INSERT INTO copy_log (clarification_id, actor, channel, at) VALUES (?,?,?,?)")
             .bind(id)
             .bind(actor)
             .bind(channel)
@@ -1370,7 +1460,7 @@ impl Store {
     /// One clarification.
     pub async fn clarification(&self, id: &str) -> anyhow::Result<Option<ClarificationRow>> {
         let sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE id = ?");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Clarifications matching a filter, newest approval (or change) first.
@@ -1390,13 +1480,13 @@ impl Store {
         }
         if let Some(q) = &f.q {
             for word in q.split_whitespace().take(10) {
-                sql.push_str(" AND (instr(lower(title), ?) > 0 OR instr(lower(body), ?) > 0)");
+                sql.push_str(&format!(" AND ({f}(lower(title), ?) > 0 OR {f}(lower(body), ?) > 0)", f = self.backend.position()));
                 binds.push(word.to_lowercase());
                 binds.push(word.to_lowercase());
             }
         }
         sql.push_str(" ORDER BY COALESCE(approved_at, updated_at) DESC LIMIT ? OFFSET ?");
-        let mut q = sqlx::query_as::<_, ClarificationRow>(&sql);
+        let mut q = self.query_as::<ClarificationRow>(&sql);
         for b in &binds {
             q = q.bind(b);
         }
@@ -1405,7 +1495,7 @@ impl Store {
 
     /// A clarification's audit trail.
     pub async fn clarification_events(&self, id: &str) -> anyhow::Result<Vec<ClarificationEventRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT at, actor, kind, revision, detail FROM clarification_events WHERE clarification_id = ? ORDER BY id",
         )
         .bind(id)
@@ -1415,7 +1505,7 @@ impl Store {
 
     /// Who copied a reply, newest first.
     pub async fn copies(&self, id: &str) -> anyhow::Result<Vec<CopyRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT actor, channel, at FROM copy_log WHERE clarification_id = ? ORDER BY id DESC",
         )
         .bind(id)
@@ -1425,7 +1515,7 @@ impl Store {
 
     /// Checklist marks of an incident.
     pub async fn checklist(&self, incident_id: &str) -> anyhow::Result<Vec<ChecklistMark>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT playbook_id, step, done_by, done_at FROM checklist_marks WHERE incident_id = ? ORDER BY step",
         )
         .bind(incident_id)
@@ -1441,7 +1531,7 @@ impl Store {
         at: &str,
     ) -> anyhow::Result<Option<String>> {
         let id = format!("kc_{}", uuid::Uuid::now_v7().simple());
-        let done = sqlx::query(
+        let done = self.query(
             "INSERT INTO known_claims (id, claim, verdict, summary, url, incident_id, created_at, origin, claim_key) \
              VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (claim_key) WHERE claim_key IS NOT NULL DO NOTHING",
         )
@@ -1473,11 +1563,11 @@ impl Store {
                 q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
             )
         });
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
              FROM known_claims k \
-             WHERE (?1 IS NULL OR k.claim LIKE ?1 ESCAPE '\\' OR k.summary LIKE ?1 ESCAPE '\\') \
+             WHERE (?1 IS NULL OR lower(k.claim) LIKE lower(?1) ESCAPE '\\' OR lower(k.summary) LIKE lower(?1) ESCAPE '\\') \
              ORDER BY k.created_at DESC, k.id DESC LIMIT ?2 OFFSET ?3",
         )
         .bind(pattern)
@@ -1494,7 +1584,7 @@ impl Store {
         id: &str,
         disabled: Option<(&str, Option<&str>)>,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE known_claims SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
+        let done = self.query("UPDATE known_claims SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
             .bind(disabled.map(|d| d.0))
             .bind(disabled.and_then(|d| d.1))
             .bind(id)
@@ -1505,7 +1595,7 @@ impl Store {
 
     /// One known claim.
     pub async fn claim(&self, id: &str) -> anyhow::Result<Option<super::KnownClaim>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
              FROM known_claims k WHERE k.id = ?",
@@ -1518,7 +1608,7 @@ impl Store {
     /// The known claims an incident's mentions matched (suggested or linked) or that belong to
     /// it, the most matched first: the fact-checks a responder can cite.
     pub async fn claims_of_incident(&self, incident_id: &str) -> anyhow::Result<Vec<super::KnownClaim>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id AND m.incident_id = ?) AS matches \
              FROM known_claims k WHERE k.incident_id = ? \
@@ -1535,9 +1625,9 @@ impl Store {
     /// Changes whenever a claim is added (a claim getting its incident later is looked up at
     /// placement, so the matcher is not rebuilt for it).
     pub async fn claims_version(&self) -> anyhow::Result<String> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' || IFNULL(MAX(rowid), 0) \
-             || ':' || COUNT(disabled_at) || ':' || IFNULL(MAX(disabled_at), '') FROM known_claims",
+        Ok(self.query_scalar(
+            "SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(MAX(rowid), 0) \
+             || ':' || COUNT(disabled_at) || ':' || COALESCE(MAX(disabled_at), '') FROM known_claims",
         )
         .fetch_one(&self.pool)
         .await?)
@@ -1546,7 +1636,7 @@ impl Store {
     /// Claims whose embedding is not computed yet: (id, claim).
     pub async fn claims_without_embedding(&self) -> anyhow::Result<Vec<(String, String)>> {
         Ok(
-            sqlx::query_as("SELECT id, claim FROM known_claims WHERE embedding IS NULL ORDER BY rowid")
+            self.query_as("SELECT id, claim FROM known_claims WHERE embedding IS NULL ORDER BY rowid")
                 .fetch_all(&self.pool)
                 .await?,
         )
@@ -1554,7 +1644,7 @@ impl Store {
 
     /// Stores a claim's embedding.
     pub async fn set_claim_embedding(&self, id: &str, embedding: &[u8]) -> anyhow::Result<()> {
-        sqlx::query("UPDATE known_claims SET embedding = ? WHERE id = ?")
+        self.query("UPDATE known_claims SET embedding = ? WHERE id = ?")
             .bind(embedding)
             .bind(id)
             .execute(&self.pool)
@@ -1570,7 +1660,7 @@ impl Store {
             claim: super::KnownClaim,
             embedding: Vec<u8>,
         }
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = self.query_as(
             "SELECT id, claim, verdict, summary, url, incident_id, origin, created_at, embedding \
              FROM known_claims WHERE embedding IS NOT NULL AND disabled_at IS NULL ORDER BY rowid",
         )
@@ -1582,7 +1672,7 @@ impl Store {
     /// Whether an incident exists.
     pub async fn incident_exists(&self, id: &str) -> anyhow::Result<bool> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM incidents WHERE id = ?")
+            self.query_scalar::<i64>("SELECT COUNT(*) FROM incidents WHERE id = ?")
                 .bind(id)
                 .fetch_one(&self.pool)
                 .await?
@@ -1594,7 +1684,7 @@ impl Store {
 impl Store {
     /// Adds a user; false when the username is taken.
     pub async fn create_user(&self, u: &UserRow) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let done = self.query(
             "INSERT INTO users (id, username, name, role, password_hash, created_at) VALUES (?,?,?,?,?,?) \
              ON CONFLICT (username) DO NOTHING",
         )
@@ -1611,7 +1701,7 @@ impl Store {
 
     /// A user by username.
     pub async fn user(&self, username: &str) -> anyhow::Result<Option<UserRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, username, name, role, password_hash, created_at, disabled_at FROM users WHERE username = ?",
         )
         .bind(username)
@@ -1621,7 +1711,7 @@ impl Store {
 
     /// All users.
     pub async fn users(&self) -> anyhow::Result<Vec<UserRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, username, name, role, password_hash, created_at, disabled_at FROM users ORDER BY username",
         )
         .fetch_all(&self.pool)
@@ -1631,12 +1721,12 @@ impl Store {
     /// Disables a user and ends their sessions; false when there is no such active user.
     pub async fn disable_user(&self, username: &str, at: &str) -> anyhow::Result<bool> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
+        let done = self.query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
             .bind(at)
             .bind(username)
             .execute(&mut *tx.tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)")
+        self.query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)")
             .bind(username)
             .execute(&mut *tx.tx)
             .await?;
@@ -1653,7 +1743,7 @@ impl Store {
         at: &str,
         expires: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?,?,?,?,?)",
         )
         .bind(id_hash)
@@ -1668,7 +1758,7 @@ impl Store {
 
     /// The live session with this hash and its (enabled) user.
     pub async fn session(&self, id_hash: &str, now: &str) -> anyhow::Result<Option<SessionRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT u.username, u.name, u.role, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
         )
@@ -1680,7 +1770,7 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, id_hash: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+        self.query("DELETE FROM sessions WHERE id_hash = ?")
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
@@ -1692,7 +1782,7 @@ impl Store {
         &self,
         incident_id: &str,
     ) -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = self.query_as(
             "SELECT DISTINCT e.clarification_id, e.actor FROM clarification_events e \
              JOIN clarifications c ON c.id = e.clarification_id \
              WHERE c.incident_id = ? AND e.kind IN ('drafted', 'edited')",
@@ -1709,7 +1799,7 @@ impl Store {
 
     /// Records a failed login and the address it came from.
     pub async fn login_failed(&self, username: &str, address: &str, at: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
+        self.query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
             .bind(username)
             .bind(address)
             .bind(at)
@@ -1726,7 +1816,7 @@ impl Store {
         address: &str,
         since: &str,
     ) -> anyhow::Result<LoginFailures> {
-        let (pair, address_total, account_total): (i64, i64, i64) = sqlx::query_as(
+        let (pair, address_total, account_total): (i64, i64, i64) = self.query_as(
             "SELECT \
                (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND address = ?2 AND at > ?3), \
                (SELECT COUNT(*) FROM login_failures WHERE address = ?2 AND at > ?3), \
@@ -1746,7 +1836,7 @@ impl Store {
 
     /// Forgets a username's failures from an address after that address logged in as it.
     pub async fn login_succeeded(&self, username: &str, address: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = ? AND address = ?")
+        self.query("DELETE FROM login_failures WHERE username = ? AND address = ?")
             .bind(username)
             .bind(address)
             .execute(&self.pool)
@@ -1758,7 +1848,7 @@ impl Store {
 impl Store {
     /// Incidents whose escalation is due (still `new`).
     pub async fn due_escalations(&self, now: &str) -> anyhow::Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(self.query_scalar(
             "SELECT id FROM incidents WHERE status = 'new' AND next_escalation_at IS NOT NULL \
              AND next_escalation_at <= ? ORDER BY next_escalation_at LIMIT 100",
         )
@@ -1771,7 +1861,7 @@ impl Store {
 impl Store {
     /// Incidents whose acknowledgement or clarification clock ran out and is not yet marked.
     pub async fn due_breaches(&self, now: &str) -> anyhow::Result<Vec<BreachRow>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT id, title, severity, team, 'ack' AS clock, ack_due_at AS due_at FROM incidents \
              WHERE status = 'new' AND ack_breached_at IS NULL AND ack_due_at <= ? \
              UNION ALL \
@@ -1794,7 +1884,7 @@ impl Store {
         from: &str,
         to: &str,
     ) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(self.query_scalar(
             "SELECT COUNT(*) FROM mentions WHERE incident_id = ? \
              AND COALESCE(posted_at, captured_at) >= ? AND COALESCE(posted_at, captured_at) < ?",
         )
@@ -1812,7 +1902,7 @@ impl Store {
         &self,
         incident_id: &str,
     ) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "SELECT decision, labels, reason, actor FROM feedback WHERE incident_id = ? ORDER BY id",
         )
         .bind(incident_id)
@@ -1826,10 +1916,10 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<(i64, Vec<crate::store::ReviewItem>)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mentions WHERE review_state = 'pending'")
+        let total: i64 = self.query_scalar("SELECT COUNT(*) FROM mentions WHERE review_state = 'pending'")
             .fetch_one(&self.pool)
             .await?;
-        let items = sqlx::query_as(
+        let items = self.query_as(
             "SELECT id, source, url, text, region, captured_at, review_labels, scores, labels \
              FROM mentions WHERE review_state = 'pending' ORDER BY seq LIMIT ? OFFSET ?",
         )
@@ -1844,7 +1934,7 @@ impl Store {
     /// per incident), then every review-tray decision with its mention's text:
     /// (decision, labels JSON, reason, text).
     pub async fn feedback_texts(&self) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
-        Ok(sqlx::query_as(
+        Ok(self.query_as(
             "WITH latest AS (SELECT incident_id, MAX(id) AS id FROM feedback GROUP BY incident_id), \
              texts AS (SELECT DISTINCT incident_id, text FROM mentions WHERE incident_id IN \
                        (SELECT incident_id FROM latest)), \
@@ -1869,7 +1959,7 @@ impl Store {
     /// Registers a configured feed (or notes that its address changed: the conditional-GET
     /// validators of the old address are dropped).
     pub async fn register_feed(&self, f: &crate::config::FeedConfig) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "INSERT INTO feed_state (name, url, kind, region, every_secs, origin) VALUES (?, ?, ?, ?, ?, 'config') \
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, region = excluded.region, \
                every_secs = excluded.every_secs, origin = 'config', \
@@ -1889,7 +1979,7 @@ impl Store {
 
     /// Adds a feed from the admin page; `false` when the name is taken.
     pub async fn add_feed(&self, f: &crate::config::FeedConfig, by: &str) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let done = self.query(
             "INSERT INTO feed_state (name, url, kind, region, every_secs, origin, created_by) \
              VALUES (?, ?, ?, ?, ?, 'admin', ?) ON CONFLICT (name) DO NOTHING",
         )
@@ -1906,8 +1996,8 @@ impl Store {
 
     /// Enables or disables a feed; `false` when there is no such feed.
     pub async fn set_feed_enabled(&self, name: &str, enabled: bool) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE feed_state SET enabled = ? WHERE name = ?")
-            .bind(enabled)
+        let done = self.query("UPDATE feed_state SET enabled = ? WHERE name = ?")
+            .bind(i64::from(enabled))
             .bind(name)
             .execute(&self.pool)
             .await?;
@@ -1916,7 +2006,7 @@ impl Store {
 
     /// One feed's state.
     pub async fn feed_state(&self, name: &str) -> anyhow::Result<Option<FeedState>> {
-        Ok(sqlx::query_as("SELECT * FROM feed_state WHERE name = ?")
+        Ok(self.query_as("SELECT * FROM feed_state WHERE name = ?")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?)
@@ -1924,14 +2014,14 @@ impl Store {
 
     /// Every feed's state, by name.
     pub async fn feed_states(&self) -> anyhow::Result<Vec<FeedState>> {
-        Ok(sqlx::query_as("SELECT * FROM feed_state ORDER BY name")
+        Ok(self.query_as("SELECT * FROM feed_state ORDER BY name")
             .fetch_all(&self.pool)
             .await?)
     }
 
     /// Records a good poll: validators, counts and the next poll time.
     pub async fn feed_polled(&self, name: &str, p: &FeedPoll<'_>) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE feed_state SET etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified), \
              last_polled_at = ?, last_success_at = ?, last_status = ?, consecutive_failures = 0, \
              items_in_feed = COALESCE(?, items_in_feed), items_added = items_added + ?, \
@@ -1960,7 +2050,7 @@ impl Store {
         at: &str,
         next_poll_at: &str,
     ) -> anyhow::Result<()> {
-        sqlx::query(
+        self.query(
             "UPDATE feed_state SET last_polled_at = ?, last_status = 'error', last_error = ?, last_error_at = ?, \
              consecutive_failures = consecutive_failures + 1, next_poll_at = ? WHERE name = ?",
         )
