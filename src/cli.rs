@@ -174,6 +174,23 @@ enum Command {
         #[arg(long, default_value_t = 512)]
         texts: usize,
     },
+    /// Benchmark the storage back ends: the same stream through the running service on
+    /// SQLite and on PostgreSQL (end-to-end mentions/s, request latency p50/p99).
+    BenchBackends {
+        /// Mentions in the stream.
+        #[arg(long, default_value_t = 2000)]
+        mentions: usize,
+        /// Share of the stream that repeats ten chain messages.
+        #[arg(long, default_value_t = 0.3)]
+        duplicate_share: f32,
+        /// Clients posting at once.
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Admin URL of a PostgreSQL server (e.g. from scripts/pg-throwaway); a database is
+        /// created for the run and dropped after it.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Benchmark search: our tantivy index against SQLite FTS5 on generated mentions.
     BenchSearch {
         /// Corpus sizes, comma-separated.
@@ -438,6 +455,20 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<()> {
                 crate::bench::claims::ClaimsBenchOptions { sizes, texts },
             )
             .await
+        }
+        Command::BenchBackends {
+            mentions,
+            duplicate_share,
+            clients,
+            postgres,
+        } => {
+            let opts = crate::bench::backends::BackendsBenchOptions {
+                mentions,
+                duplicate_share,
+                clients,
+                postgres,
+            };
+            crate::bench::backends::run(settings, opts).await
         }
         Command::BenchSearch {
             sizes,

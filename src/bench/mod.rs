@@ -3,6 +3,7 @@
 //! texts and on a stream where chain messages repeat. Prints Markdown tables. The search
 //! benchmark is in [`search`].
 
+pub mod backends;
 pub mod claims;
 pub mod search;
 
@@ -181,7 +182,7 @@ fn median_range(values: &[f64], unit: &str) -> String {
 }
 
 /// Realistic texts: the seed sets (written by us) cycled to `n`, made unique by a suffix.
-fn texts(settings: &Settings, n: usize) -> anyhow::Result<Vec<String>> {
+pub(crate) fn texts(settings: &Settings, n: usize) -> anyhow::Result<Vec<String>> {
     let mut base = Vec::new();
     for f in ["seed/train.jsonl", "seed/test.jsonl"] {
         let ds = crate::classify::datasets::load(
@@ -204,7 +205,7 @@ fn texts(settings: &Settings, n: usize) -> anyhow::Result<Vec<String>> {
 }
 
 /// The CPU's model name (from `/proc/cpuinfo`), so every table says what it was measured on.
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -440,7 +441,7 @@ async fn pipeline_rate_with_claims(
     Ok(rate)
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("tanggap-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -33,7 +33,7 @@ impl Backend {
     }
 
     /// The statement in this back end's placeholder form.
-    pub fn sql<'a>(self, sql: &'a str) -> &'a str {
+    pub fn sql(self, sql: &str) -> &str {
         match self {
             Backend::Sqlite => sql,
             Backend::Postgres => postgres_form(sql),
@@ -84,7 +84,9 @@ impl Backend {
         match self {
             Backend::Sqlite => format!("date({column}, '+7 hours')"),
             Backend::Postgres => {
-                format!("to_char(({column})::timestamptz AT TIME ZONE 'UTC' + interval '7 hours', 'YYYY-MM-DD')")
+                format!(
+                    "to_char(({column})::timestamptz AT TIME ZONE 'UTC' + interval '7 hours', 'YYYY-MM-DD')"
+                )
             }
         }
     }
@@ -183,7 +185,10 @@ mod tests {
             numbered_placeholders("WHERE (?1 IS NULL OR k LIKE ?1 ESCAPE '\\') AND \"a?\" = ?2"),
             "WHERE ($1 IS NULL OR k LIKE $1 ESCAPE '\\') AND \"a?\" = $2"
         );
-        assert_eq!(numbered_placeholders("SELECT 'it''s ?' , ?"), "SELECT 'it''s ?' , $1");
+        assert_eq!(
+            numbered_placeholders("SELECT 'it''s ?' , ?"),
+            "SELECT 'it''s ?' , $1"
+        );
     }
 
     #[test]

@@ -51,9 +51,7 @@ const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, 
 
 /// The SQLite file a `sqlite:` URL names, and the URL with `mode=rwc` (create if missing).
 fn sqlite_target(url: &str) -> (std::path::PathBuf, String) {
-    let rest = url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//");
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let url = if query.contains("mode=") {
         url.to_string()
@@ -179,13 +177,12 @@ impl Store {
                     incident_id: None,
                 });
             } else {
-                let (id, incident_id): (String, Option<String>) = self.query_as(
-                    "SELECT id, incident_id FROM mentions WHERE source = ? AND external_id = ?",
-                )
-                .bind(&m.source)
-                .bind(&m.external_id)
-                .fetch_one(&mut *tx.tx)
-                .await?;
+                let (id, incident_id): (String, Option<String>) = self
+                    .query_as("SELECT id, incident_id FROM mentions WHERE source = ? AND external_id = ?")
+                    .bind(&m.source)
+                    .bind(&m.external_id)
+                    .fetch_one(&mut *tx.tx)
+                    .await?;
                 out.push(InsertOutcome {
                     id,
                     status: "duplicate",
@@ -218,7 +215,8 @@ impl Store {
     pub async fn incident_mentions(&self, incident_id: &str, limit: i64) -> anyhow::Result<Vec<MentionRow>> {
         let sql =
             format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE incident_id = ? ORDER BY seq DESC LIMIT ?");
-        Ok(self.query_as(&sql)
+        Ok(self
+            .query_as(&sql)
             .bind(incident_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -232,16 +230,18 @@ impl Store {
              incident_id FROM mentions WHERE rev > ?{} ORDER BY rev LIMIT ?",
             self.backend.settled_revs()
         );
-        Ok(self.query_as(&sql)
-        .bind(rev)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as(&sql)
+            .bind(rev)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Mentions stored or changed after `rev` (the index's watermark): what the index has yet to see.
     pub async fn count_changed_after(&self, rev: i64) -> anyhow::Result<i64> {
-        let (n,): (i64,) = self.query_as("SELECT COUNT(*) FROM mentions WHERE rev > ?")
+        let (n,): (i64,) = self
+            .query_as("SELECT COUNT(*) FROM mentions WHERE rev > ?")
             .bind(rev)
             .fetch_one(&self.pool)
             .await?;
@@ -250,7 +250,8 @@ impl Store {
 
     /// The highest `rev` stored (0 when empty): the index is current when its watermark is this.
     pub async fn max_rev(&self) -> anyhow::Result<i64> {
-        let (max,): (Option<i64>,) = self.query_as("SELECT MAX(rev) FROM mentions")
+        let (max,): (Option<i64>,) = self
+            .query_as("SELECT MAX(rev) FROM mentions")
             .fetch_one(&self.pool)
             .await?;
         Ok(max.unwrap_or(0))
@@ -258,27 +259,29 @@ impl Store {
 
     /// Mentions the classifier has not seen yet, oldest first.
     pub async fn unclassified(&self, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
-        Ok(self.query_as(
-            "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
+        Ok(self
+            .query_as(
+                "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
              COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
              confirmed_labels FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Unclassified mentions after `seq`, oldest first.
     pub async fn unclassified_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
-        Ok(self.query_as(
-            "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
+        Ok(self
+            .query_as(
+                "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
              COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
              confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+            )
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Incidents matching a filter, most severe and oldest-due first.
@@ -329,12 +332,13 @@ impl Store {
     /// Changes whenever the queue could look different: incidents opened or updated, mentions
     /// arriving or classified, mail sent. Polled by the live queue.
     pub async fn queue_version(&self) -> anyhow::Result<String> {
-        let (n, updated, rev, sent): (i64, Option<String>, Option<i64>, i64) = self.query_as(
-            "SELECT (SELECT COUNT(*) FROM incidents), (SELECT MAX(updated_at) FROM incidents), \
+        let (n, updated, rev, sent): (i64, Option<String>, Option<i64>, i64) = self
+            .query_as(
+                "SELECT (SELECT COUNT(*) FROM incidents), (SELECT MAX(updated_at) FROM incidents), \
              (SELECT MAX(rev) FROM mentions), (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+            )
+            .fetch_one(&self.pool)
+            .await?;
         Ok(format!(
             "{n}:{}:{}:{sent}",
             updated.unwrap_or_default(),
@@ -354,11 +358,12 @@ impl Store {
             self.backend.wib_day("captured_at"),
             self.backend.json_strings("mentions.labels"),
         );
-        Ok(self.query_as(&sql)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Flagged mentions per region captured in `[from, to)`, largest first.
@@ -394,12 +399,11 @@ impl Store {
 
     /// An incident's timeline, oldest first.
     pub async fn events(&self, incident_id: &str) -> anyhow::Result<Vec<EventRow>> {
-        Ok(self.query_as(
-            "SELECT at, actor, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY id",
-        )
-        .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as("SELECT at, actor, kind, detail FROM incident_events WHERE incident_id = ? ORDER BY id")
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Mails due for a (re)try.
@@ -532,16 +536,18 @@ impl Store {
 
     /// All tokens (without hashes).
     pub async fn tokens(&self) -> anyhow::Result<Vec<TokenRow>> {
-        Ok(self.query_as(
-            "SELECT id, name, role, owner, created_at, revoked_at FROM api_tokens ORDER BY created_at",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as(
+                "SELECT id, name, role, owner, created_at, revoked_at FROM api_tokens ORDER BY created_at",
+            )
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Revokes a token by name; false when no live token has that name.
     pub async fn revoke_token(&self, name: &str, at: &str) -> anyhow::Result<bool> {
-        let done = self.query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
+        let done = self
+            .query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
             .bind(at)
             .bind(name)
             .execute(&self.pool)
@@ -551,17 +557,18 @@ impl Store {
 
     /// Counters for metrics and pages.
     pub async fn counts(&self) -> anyhow::Result<Counts> {
-        let row: (i64, i64, i64, i64, i64, i64, i64) = self.query_as(
-            "SELECT (SELECT COUNT(*) FROM mentions), \
+        let row: (i64, i64, i64, i64, i64, i64, i64) = self
+            .query_as(
+                "SELECT (SELECT COUNT(*) FROM mentions), \
                     (SELECT COUNT(*) FROM mentions WHERE classified_at IS NULL), \
                     (SELECT COUNT(*) FROM incidents WHERE status NOT IN ('resolved','dismissed')), \
                     (SELECT COUNT(*) FROM incidents), \
                     (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
                     (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL), \
                     (SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+            )
+            .fetch_one(&self.pool)
+            .await?;
         let (oldest, last_error, breached_open, review_pending): (Option<String>, Option<String>, i64, i64) =
             self.query_as(
                 "SELECT (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL), \
@@ -629,7 +636,10 @@ impl Store {
 
     /// Whether any audit row waits to be sealed.
     pub async fn audit_unsealed(&self) -> anyhow::Result<bool> {
-        let (n,): (i64,) = self.query_as("SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL) THEN 1 ELSE 0 END")
+        let (n,): (i64,) = self
+            .query_as(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL) THEN 1 ELSE 0 END",
+            )
             .fetch_one(&self.pool)
             .await?;
         Ok(n == 1)
@@ -655,13 +665,10 @@ impl Store {
 impl StoreTx {
     /// The last sealed audit row: (seq, hash).
     pub async fn last_audit_hash(&mut self) -> anyhow::Result<Option<(i64, String)>> {
-        Ok(
-            self.query_as(
-                "SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1",
-            )
+        Ok(self
+            .query_as("SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *self.tx)
-            .await?,
-        )
+            .await?)
     }
 
     /// Unsealed audit rows, oldest first.
@@ -737,25 +744,21 @@ impl StoreTx {
 
     /// Classified mentions of a cluster captured since `since` (a topic-only spike counts them).
     pub async fn cluster_count_since(&mut self, cluster_key: &str, since: &str) -> anyhow::Result<i64> {
-        Ok(
-            self.query_scalar("SELECT COUNT(*) FROM mentions WHERE cluster_key = ? AND captured_at >= ?")
-                .bind(cluster_key)
-                .bind(since)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+        Ok(self
+            .query_scalar("SELECT COUNT(*) FROM mentions WHERE cluster_key = ? AND captured_at >= ?")
+            .bind(cluster_key)
+            .bind(since)
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     /// The uncertain labels (JSON) of a mention waiting in the review tray.
     pub async fn review_labels_if_pending(&mut self, mention_id: &str) -> anyhow::Result<Option<String>> {
-        Ok(
-            self.query_scalar(
-                "SELECT review_labels FROM mentions WHERE id = ? AND review_state = 'pending'",
-            )
+        Ok(self
+            .query_scalar("SELECT review_labels FROM mentions WHERE id = ? AND review_state = 'pending'")
             .bind(mention_id)
             .fetch_optional(&mut *self.tx)
-            .await?,
-        )
+            .await?)
     }
 
     /// Records a review-tray decision on a pending mention: `confirmed` hands it back to the
@@ -807,13 +810,12 @@ impl StoreTx {
 
     /// The incident a known claim belongs to now.
     pub async fn claim_incident(&mut self, claim_id: &str) -> anyhow::Result<Option<String>> {
-        Ok(
-            self.query_scalar("SELECT incident_id FROM known_claims WHERE id = ?")
-                .bind(claim_id)
-                .fetch_optional(&mut *self.tx)
-                .await?
-                .flatten(),
-        )
+        Ok(self
+            .query_scalar("SELECT incident_id FROM known_claims WHERE id = ?")
+            .bind(claim_id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .flatten())
     }
 
     /// An incident opened by a mention auto-linked to a known claim that had no incident yet:
@@ -886,10 +888,11 @@ impl StoreTx {
              ORDER BY opened_at DESC LIMIT 1{}",
             self.backend.for_update()
         );
-        Ok(self.query_as(&sql)
-        .bind(key)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        Ok(self
+            .query_as(&sql)
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     /// One incident as a join candidate.
@@ -899,10 +902,7 @@ impl StoreTx {
              FROM incidents WHERE id = ?{}",
             self.backend.for_update()
         );
-        Ok(self.query_as(&sql)
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&mut *self.tx).await?)
     }
 
     /// Records that `id` was merged into `into`.
@@ -1021,16 +1021,17 @@ impl StoreTx {
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?{}",
             self.backend.for_update()
         );
-        Ok(self.query_as(&sql)
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&mut *self.tx).await?)
     }
 
     /// An incident's status, read inside the transaction.
     pub async fn incident_status(&mut self, id: &str) -> anyhow::Result<Option<String>> {
-        let sql = format!("SELECT status FROM incidents WHERE id = ?{}", self.backend.for_update());
-        Ok(self.query_scalar(&sql)
+        let sql = format!(
+            "SELECT status FROM incidents WHERE id = ?{}",
+            self.backend.for_update()
+        );
+        Ok(self
+            .query_scalar(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?)
@@ -1038,12 +1039,12 @@ impl StoreTx {
 
     /// Records that a link was used; false when it was used before.
     pub async fn use_link(&mut self, token_hash: &str, at: &str) -> anyhow::Result<bool> {
-        let done =
-            self.query("INSERT INTO used_links (token_hash, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(token_hash)
-                .bind(at)
-                .execute(&mut *self.tx)
-                .await?;
+        let done = self
+            .query("INSERT INTO used_links (token_hash, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(token_hash)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1123,7 +1124,8 @@ impl StoreTx {
         let mut moved = 0;
         match ids {
             None => {
-                moved = self.query("UPDATE mentions SET incident_id = ? WHERE incident_id = ?")
+                moved = self
+                    .query("UPDATE mentions SET incident_id = ? WHERE incident_id = ?")
                     .bind(to)
                     .bind(from)
                     .execute(&mut *self.tx)
@@ -1132,14 +1134,14 @@ impl StoreTx {
             }
             Some(ids) => {
                 for id in ids {
-                    moved +=
-                        self.query("UPDATE mentions SET incident_id = ? WHERE incident_id = ? AND id = ?")
-                            .bind(to)
-                            .bind(from)
-                            .bind(id)
-                            .execute(&mut *self.tx)
-                            .await?
-                            .rows_affected();
+                    moved += self
+                        .query("UPDATE mentions SET incident_id = ? WHERE incident_id = ? AND id = ?")
+                        .bind(to)
+                        .bind(from)
+                        .bind(id)
+                        .execute(&mut *self.tx)
+                        .await?
+                        .rows_affected();
                 }
             }
         }
@@ -1159,12 +1161,11 @@ impl StoreTx {
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
-        Ok(
-            self.query_scalar("SELECT mention_count FROM incidents WHERE id = ?")
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+        Ok(self
+            .query_scalar("SELECT mention_count FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     /// A mention's text and embedding, read inside the transaction.
@@ -1172,12 +1173,11 @@ impl StoreTx {
         &mut self,
         id: &str,
     ) -> anyhow::Result<Option<(String, Option<Vec<u8>>, Option<String>)>> {
-        Ok(
-            self.query_as("SELECT text, embedding, incident_id FROM mentions WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?,
-        )
+        Ok(self
+            .query_as("SELECT text, embedding, incident_id FROM mentions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     /// Sets an incident's labels (JSON) after a merge.
@@ -1207,12 +1207,11 @@ impl StoreTx {
         &mut self,
         id: &str,
     ) -> anyhow::Result<(Option<String>, String, String, String)> {
-        Ok(
-            self.query_as("SELECT last_spike_at, escalation_chain, title, team FROM incidents WHERE id = ?")
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
+        Ok(self
+            .query_as("SELECT last_spike_at, escalation_chain, title, team FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     /// Records a spike: new severity and time.
@@ -1266,15 +1265,13 @@ impl StoreTx {
         version: i64,
         at: &str,
     ) -> anyhow::Result<()> {
-        self.query(
-            "UPDATE incidents SET playbook_id = ?, playbook_version = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(playbook)
-        .bind(version)
-        .bind(at)
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
+        self.query("UPDATE incidents SET playbook_id = ?, playbook_version = ?, updated_at = ? WHERE id = ?")
+            .bind(playbook)
+            .bind(version)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -1344,10 +1341,7 @@ impl StoreTx {
     /// A clarification, read inside the transaction.
     pub async fn clarification(&mut self, id: &str) -> anyhow::Result<Option<ClarificationRow>> {
         let sql = format!("SELECT {CLARIFICATION_COLUMNS} FROM clarifications WHERE id = ?");
-        Ok(self.query_as(&sql)
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        Ok(self.query_as(&sql).bind(id).fetch_optional(&mut *self.tx).await?)
     }
 
     /// Writes a clarification's mutable fields back.
@@ -1399,13 +1393,14 @@ impl StoreTx {
 
     /// Everyone who wrote any of a clarification's text: its author and every editor.
     pub async fn clarification_writers(&mut self, id: &str) -> anyhow::Result<Vec<String>> {
-        let rows: Vec<(String,)> = self.query_as(
-            "SELECT DISTINCT actor FROM clarification_events \
+        let rows: Vec<(String,)> = self
+            .query_as(
+                "SELECT DISTINCT actor FROM clarification_events \
              WHERE clarification_id = ? AND kind IN ('drafted', 'edited')",
-        )
-        .bind(id)
-        .fetch_all(&mut *self.tx)
-        .await?;
+            )
+            .bind(id)
+            .fetch_all(&mut *self.tx)
+            .await?;
         Ok(rows.into_iter().map(|(a,)| a).collect())
     }
 
@@ -1480,7 +1475,10 @@ impl Store {
         }
         if let Some(q) = &f.q {
             for word in q.split_whitespace().take(10) {
-                sql.push_str(&format!(" AND ({f}(lower(title), ?) > 0 OR {f}(lower(body), ?) > 0)", f = self.backend.position()));
+                sql.push_str(&format!(
+                    " AND ({f}(lower(title), ?) > 0 OR {f}(lower(body), ?) > 0)",
+                    f = self.backend.position()
+                ));
                 binds.push(word.to_lowercase());
                 binds.push(word.to_lowercase());
             }
@@ -1505,12 +1503,11 @@ impl Store {
 
     /// Who copied a reply, newest first.
     pub async fn copies(&self, id: &str) -> anyhow::Result<Vec<CopyRow>> {
-        Ok(self.query_as(
-            "SELECT actor, channel, at FROM copy_log WHERE clarification_id = ? ORDER BY id DESC",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as("SELECT actor, channel, at FROM copy_log WHERE clarification_id = ? ORDER BY id DESC")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Checklist marks of an incident.
@@ -1584,7 +1581,8 @@ impl Store {
         id: &str,
         disabled: Option<(&str, Option<&str>)>,
     ) -> anyhow::Result<bool> {
-        let done = self.query("UPDATE known_claims SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
+        let done = self
+            .query("UPDATE known_claims SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
             .bind(disabled.map(|d| d.0))
             .bind(disabled.and_then(|d| d.1))
             .bind(id)
@@ -1595,14 +1593,15 @@ impl Store {
 
     /// One known claim.
     pub async fn claim(&self, id: &str) -> anyhow::Result<Option<super::KnownClaim>> {
-        Ok(self.query_as(
-            "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
+        Ok(self
+            .query_as(
+                "SELECT k.id, k.claim, k.verdict, k.summary, k.url, k.incident_id, k.origin, k.created_at, \
              k.disabled_at, (SELECT COUNT(*) FROM mentions m WHERE m.known_claim_id = k.id) AS matches \
              FROM known_claims k WHERE k.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// The known claims an incident's mentions matched (suggested or linked) or that belong to
@@ -1625,21 +1624,21 @@ impl Store {
     /// Changes whenever a claim is added (a claim getting its incident later is looked up at
     /// placement, so the matcher is not rebuilt for it).
     pub async fn claims_version(&self) -> anyhow::Result<String> {
-        Ok(self.query_scalar(
-            "SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(MAX(rowid), 0) \
+        Ok(self
+            .query_scalar(
+                "SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(MAX(rowid), 0) \
              || ':' || COUNT(disabled_at) || ':' || COALESCE(MAX(disabled_at), '') FROM known_claims",
-        )
-        .fetch_one(&self.pool)
-        .await?)
+            )
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Claims whose embedding is not computed yet: (id, claim).
     pub async fn claims_without_embedding(&self) -> anyhow::Result<Vec<(String, String)>> {
-        Ok(
-            self.query_as("SELECT id, claim FROM known_claims WHERE embedding IS NULL ORDER BY rowid")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(self
+            .query_as("SELECT id, claim FROM known_claims WHERE embedding IS NULL ORDER BY rowid")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Stores a claim's embedding.
@@ -1660,24 +1659,24 @@ impl Store {
             claim: super::KnownClaim,
             embedding: Vec<u8>,
         }
-        let rows: Vec<Row> = self.query_as(
-            "SELECT id, claim, verdict, summary, url, incident_id, origin, created_at, embedding \
+        let rows: Vec<Row> = self
+            .query_as(
+                "SELECT id, claim, verdict, summary, url, incident_id, origin, created_at, embedding \
              FROM known_claims WHERE embedding IS NOT NULL AND disabled_at IS NULL ORDER BY rowid",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.claim, r.embedding)).collect())
     }
 
     /// Whether an incident exists.
     pub async fn incident_exists(&self, id: &str) -> anyhow::Result<bool> {
-        Ok(
-            self.query_scalar::<i64>("SELECT COUNT(*) FROM incidents WHERE id = ?")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?
-                > 0,
-        )
+        Ok(self
+            .query_scalar::<i64>("SELECT COUNT(*) FROM incidents WHERE id = ?")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            > 0)
     }
 }
 
@@ -1721,7 +1720,8 @@ impl Store {
     /// Disables a user and ends their sessions; false when there is no such active user.
     pub async fn disable_user(&self, username: &str, at: &str) -> anyhow::Result<bool> {
         let mut tx = self.begin().await?;
-        let done = self.query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
+        let done = self
+            .query("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")
             .bind(at)
             .bind(username)
             .execute(&mut *tx.tx)
@@ -1782,14 +1782,15 @@ impl Store {
         &self,
         incident_id: &str,
     ) -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
-        let rows: Vec<(String, String)> = self.query_as(
-            "SELECT DISTINCT e.clarification_id, e.actor FROM clarification_events e \
+        let rows: Vec<(String, String)> = self
+            .query_as(
+                "SELECT DISTINCT e.clarification_id, e.actor FROM clarification_events e \
              JOIN clarifications c ON c.id = e.clarification_id \
              WHERE c.incident_id = ? AND e.kind IN ('drafted', 'edited')",
-        )
-        .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?;
         let mut by_id = std::collections::HashMap::<String, Vec<String>>::new();
         for (id, actor) in rows {
             by_id.entry(id).or_default().push(actor);
@@ -1816,17 +1817,18 @@ impl Store {
         address: &str,
         since: &str,
     ) -> anyhow::Result<LoginFailures> {
-        let (pair, address_total, account_total): (i64, i64, i64) = self.query_as(
-            "SELECT \
+        let (pair, address_total, account_total): (i64, i64, i64) = self
+            .query_as(
+                "SELECT \
                (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND address = ?2 AND at > ?3), \
                (SELECT COUNT(*) FROM login_failures WHERE address = ?2 AND at > ?3), \
                (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > ?3)",
-        )
-        .bind(username)
-        .bind(address)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
+            )
+            .bind(username)
+            .bind(address)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(LoginFailures {
             pair,
             address: address_total,
@@ -1848,13 +1850,14 @@ impl Store {
 impl Store {
     /// Incidents whose escalation is due (still `new`).
     pub async fn due_escalations(&self, now: &str) -> anyhow::Result<Vec<String>> {
-        Ok(self.query_scalar(
-            "SELECT id FROM incidents WHERE status = 'new' AND next_escalation_at IS NOT NULL \
+        Ok(self
+            .query_scalar(
+                "SELECT id FROM incidents WHERE status = 'new' AND next_escalation_at IS NOT NULL \
              AND next_escalation_at <= ? ORDER BY next_escalation_at LIMIT 100",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?)
+            )
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 
@@ -1884,15 +1887,16 @@ impl Store {
         from: &str,
         to: &str,
     ) -> anyhow::Result<i64> {
-        Ok(self.query_scalar(
-            "SELECT COUNT(*) FROM mentions WHERE incident_id = ? \
+        Ok(self
+            .query_scalar(
+                "SELECT COUNT(*) FROM mentions WHERE incident_id = ? \
              AND COALESCE(posted_at, captured_at) >= ? AND COALESCE(posted_at, captured_at) < ?",
-        )
-        .bind(incident_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?)
+            )
+            .bind(incident_id)
+            .bind(from)
+            .bind(to)
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 
@@ -1902,12 +1906,13 @@ impl Store {
         &self,
         incident_id: &str,
     ) -> anyhow::Result<Vec<(String, String, Option<String>, String)>> {
-        Ok(self.query_as(
-            "SELECT decision, labels, reason, actor FROM feedback WHERE incident_id = ? ORDER BY id",
-        )
-        .bind(incident_id)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(self
+            .query_as(
+                "SELECT decision, labels, reason, actor FROM feedback WHERE incident_id = ? ORDER BY id",
+            )
+            .bind(incident_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Mentions waiting in the review tray, oldest first, and how many there are.
@@ -1916,17 +1921,19 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<(i64, Vec<crate::store::ReviewItem>)> {
-        let total: i64 = self.query_scalar("SELECT COUNT(*) FROM mentions WHERE review_state = 'pending'")
+        let total: i64 = self
+            .query_scalar("SELECT COUNT(*) FROM mentions WHERE review_state = 'pending'")
             .fetch_one(&self.pool)
             .await?;
-        let items = self.query_as(
-            "SELECT id, source, url, text, region, captured_at, review_labels, scores, labels \
+        let items = self
+            .query_as(
+                "SELECT id, source, url, text, region, captured_at, review_labels, scores, labels \
              FROM mentions WHERE review_state = 'pending' ORDER BY seq LIMIT ? OFFSET ?",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
         Ok((total, items))
     }
 
@@ -1948,7 +1955,7 @@ impl Store {
                              FROM review_latest l JOIN review_decisions d ON d.id = l.id \
                              JOIN mentions m ON m.id = d.mention_id) \
              SELECT decision, labels, reason, text FROM \
-             (SELECT * FROM incident_rows UNION ALL SELECT * FROM review_rows) ORDER BY kind, k, text",
+             (SELECT * FROM incident_rows UNION ALL SELECT * FROM review_rows) AS decided ORDER BY kind, k, text",
         )
         .fetch_all(&self.pool)
         .await?)
@@ -1963,8 +1970,8 @@ impl Store {
             "INSERT INTO feed_state (name, url, kind, region, every_secs, origin) VALUES (?, ?, ?, ?, ?, 'config') \
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, region = excluded.region, \
                every_secs = excluded.every_secs, origin = 'config', \
-               etag = CASE WHEN url = excluded.url THEN etag END, \
-               last_modified = CASE WHEN url = excluded.url THEN last_modified END, \
+               etag = CASE WHEN feed_state.url = excluded.url THEN feed_state.etag END, \
+               last_modified = CASE WHEN feed_state.url = excluded.url THEN feed_state.last_modified END, \
                url = excluded.url",
         )
         .bind(&f.name)
@@ -1979,24 +1986,26 @@ impl Store {
 
     /// Adds a feed from the admin page; `false` when the name is taken.
     pub async fn add_feed(&self, f: &crate::config::FeedConfig, by: &str) -> anyhow::Result<bool> {
-        let done = self.query(
-            "INSERT INTO feed_state (name, url, kind, region, every_secs, origin, created_by) \
+        let done = self
+            .query(
+                "INSERT INTO feed_state (name, url, kind, region, every_secs, origin, created_by) \
              VALUES (?, ?, ?, ?, ?, 'admin', ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(&f.name)
-        .bind(&f.url)
-        .bind(f.kind.code())
-        .bind(&f.region)
-        .bind(f.every_secs as i64)
-        .bind(by)
-        .execute(&self.pool)
-        .await?;
+            )
+            .bind(&f.name)
+            .bind(&f.url)
+            .bind(f.kind.code())
+            .bind(&f.region)
+            .bind(f.every_secs as i64)
+            .bind(by)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Enables or disables a feed; `false` when there is no such feed.
     pub async fn set_feed_enabled(&self, name: &str, enabled: bool) -> anyhow::Result<bool> {
-        let done = self.query("UPDATE feed_state SET enabled = ? WHERE name = ?")
+        let done = self
+            .query("UPDATE feed_state SET enabled = ? WHERE name = ?")
             .bind(i64::from(enabled))
             .bind(name)
             .execute(&self.pool)
@@ -2006,7 +2015,8 @@ impl Store {
 
     /// One feed's state.
     pub async fn feed_state(&self, name: &str) -> anyhow::Result<Option<FeedState>> {
-        Ok(self.query_as("SELECT * FROM feed_state WHERE name = ?")
+        Ok(self
+            .query_as("SELECT * FROM feed_state WHERE name = ?")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?)
@@ -2014,7 +2024,8 @@ impl Store {
 
     /// Every feed's state, by name.
     pub async fn feed_states(&self) -> anyhow::Result<Vec<FeedState>> {
-        Ok(self.query_as("SELECT * FROM feed_state ORDER BY name")
+        Ok(self
+            .query_as("SELECT * FROM feed_state ORDER BY name")
             .fetch_all(&self.pool)
             .await?)
     }

@@ -437,7 +437,15 @@ pub(super) async fn login(
             Some("Formulir kedaluwarsa, silakan coba lagi."),
         ));
     }
-    let username = f.username.trim().chars().take(64).collect::<String>();
+    // No username holds control characters; dropping them also keeps NUL (which PostgreSQL
+    // refuses in text) out of the failure log.
+    let username = f
+        .username
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect::<String>();
     let now = Utc::now();
     let failures = state
         .store

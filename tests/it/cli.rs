@@ -11,6 +11,9 @@ fn tanggap(data_dir: &std::path::Path) -> Command {
         .env("TANGGAP_PLAYBOOKS_DIR", repo().join("playbooks"))
         .env("TANGGAP_HEADS", crate::helpers::TEST_HEADS)
         .env_remove("TANGGAP_CONFIG");
+    if let Some(url) = crate::helpers::postgres_database_for(data_dir) {
+        c.env("TANGGAP_DATABASE_URL", url);
+    }
     c
 }
 
@@ -461,6 +464,14 @@ async fn backup_while_serving_and_restore_finds_everything() {
     })
     .await
     .unwrap();
+    if crate::helpers::on_postgres() {
+        // The backup command copies the SQLite file; on PostgreSQL it refuses and names pg_dump.
+        writer.await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("pg_dump"), "{err}");
+        eprintln!("PostgreSQL: `tanggap backup` refuses and points to pg_dump; restore not tested here");
+        return;
+    }
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(summary.contains("1 approved clarifications"), "{summary}");
@@ -582,8 +593,10 @@ async fn the_audit_log_detects_edited_and_deleted_rows() {
     assert!(ok && text.contains("audit log intact"), "{text}");
     let head = text.rsplit("head ").next().unwrap().trim().to_string();
 
-    let url = format!("sqlite://{}", data.path().join("tanggap.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let url = crate::helpers::postgres_database_for(data.path())
+        .unwrap_or_else(|| format!("sqlite://{}", data.path().join("tanggap.db").display()));
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE tbl = 'users'")
         .fetch_one(&pool)
         .await
@@ -597,7 +610,7 @@ async fn the_audit_log_detects_edited_and_deleted_rows() {
     let (ok, text) = verify(&[]);
     assert!(ok, "{text}");
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM audit_log WHERE tbl = 'users' AND op = 'update' AND data LIKE '%\"role\":\"admin\"%'",
+        "SELECT COUNT(*) FROM audit_log WHERE tbl = 'users' AND op = 'update' AND replace(data, ' ', '') LIKE '%\"role\":\"admin\"%'",
     )
     .fetch_one(&pool)
     .await
@@ -610,21 +623,21 @@ async fn the_audit_log_detects_edited_and_deleted_rows() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE audit_log SET data = replace(data, 'viewer', 'admin') WHERE seq = ?")
+    sqlx::query("UPDATE audit_log SET data = replace(data, 'viewer', 'admin') WHERE seq = $1")
         .bind(seq)
         .execute(&pool)
         .await
         .unwrap();
     let (ok, text) = verify(&[]);
     assert!(!ok && text.contains(&format!("row {seq} ")), "{text}");
-    sqlx::query("UPDATE audit_log SET data = replace(data, 'admin', 'viewer') WHERE seq = ?")
+    sqlx::query("UPDATE audit_log SET data = replace(data, 'admin', 'viewer') WHERE seq = $1")
         .bind(seq)
         .execute(&pool)
         .await
         .unwrap();
     assert!(verify(&[]).0, "undoing the edit makes it whole again");
     // Deleting a row leaves a gap.
-    sqlx::query("DELETE FROM audit_log WHERE seq = ?")
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
         .bind(seq)
         .execute(&pool)
         .await

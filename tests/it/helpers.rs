@@ -87,7 +87,9 @@ pub fn settings_for(data_dir: &Path, opts: &Options) -> Settings {
 /// throwaway cluster scripts/test starts), the database of this data folder: created on first
 /// use and named after the folder, so an app restarted on the same folder finds its data.
 pub fn postgres_database_for(data_dir: &Path) -> Option<String> {
-    let admin = std::env::var("TANGGAP_TEST_POSTGRES").ok().filter(|u| !u.is_empty())?;
+    let admin = std::env::var("TANGGAP_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let digest = tanggap::text::sha256_hex(data_dir.display().to_string().as_bytes());
     let name = format!("t_{}", &digest[..20]);
     let out = Command::new("psql")

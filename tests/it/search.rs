@@ -194,6 +194,7 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_tanggap"))
             .arg("serve")
             .env("TANGGAP_DATA_DIR", data)
+            .envs(crate::helpers::postgres_database_for(data).map(|u| ("TANGGAP_DATABASE_URL", u)))
             .env("TANGGAP_MODELS_DIR", repo().join("models"))
             .env("TANGGAP_PLAYBOOKS_DIR", repo().join("playbooks"))
             .env("TANGGAP_LISTEN", format!("127.0.0.1:{port}"))
@@ -240,6 +241,7 @@ async fn acknowledged_mentions_are_searchable_after_kill_9() {
     let out = Command::new(env!("CARGO_BIN_EXE_tanggap"))
         .args(["token", "create", "--role", "viewer", "--name", "search"])
         .env("TANGGAP_DATA_DIR", data.path())
+        .envs(crate::helpers::postgres_database_for(data.path()).map(|u| ("TANGGAP_DATABASE_URL", u)))
         .env_remove("TANGGAP_CONFIG")
         .output()
         .unwrap();
