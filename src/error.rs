@@ -273,6 +273,9 @@ where
                 "the body must be a JSON object",
             ));
         }
+        if let Some(field) = nul_field(&value, String::new()) {
+            return Err(AppError::field(&field, "must not contain NUL characters"));
+        }
         serde_json::from_value(value).map(AppJson).map_err(|e| {
             AppError::bad_request(
                 "invalid_json",
@@ -285,6 +288,32 @@ where
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// The first field (`a.b[2]`) of a JSON value holding a string, or a key, with NUL in it. No
+/// text we keep has NUL, and PostgreSQL refuses it in text columns: it is refused at the edge.
+fn nul_field(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if at.is_empty() { "body".into() } else { at }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_field(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_field(v, here)
+            }
+        }),
+        _ => None,
     }
 }
 

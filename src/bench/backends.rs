@@ -164,6 +164,9 @@ async fn run_one(
     s.listen = "127.0.0.1:0".into();
     s.smtp_url = None;
     s.ingest_tokens = vec![Secret::new(ingest_token.clone())];
+    // The store is measured, not the per-token rate limit.
+    s.server.ingest_requests_per_minute = 1_000_000;
+    s.server.ingest_burst = 100_000;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let app = Application::build(s, listener).await?;
     let base = format!("http://{}", app.local_addr());

@@ -228,6 +228,7 @@ pub fn router(state: AppState) -> Router {
         .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_nul))
         .route_layer(middleware::from_fn(crate::telemetry::track_requests))
         .layer(middleware::from_fn(i18n::scope))
         // Every answer: no MIME sniffing, no framing by other sites, no referrer leaks, and a
@@ -269,6 +270,36 @@ async fn same_origin_writes(State(state): State<AppState>, request: Request, nex
         return AppError::ForbiddenBecause("cross-site request refused".into()).into_response();
     }
     next.run(request).await
+}
+
+/// Refuses NUL (`%00`) in the path, the query string or a form body with a 400 before any
+/// handler runs: no id, filter or form field needs it, and PostgreSQL refuses it in text, so
+/// it would otherwise surface as a 500. (JSON bodies are checked by `AppJson`, naming the field;
+/// mention text by intake.)
+async fn refuse_nul(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    if uri.path().contains("%00") || uri.query().is_some_and(|q| q.contains("%00")) {
+        return AppError::bad_request("invalid_request", "the address must not contain NUL characters")
+            .into_response();
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.settings.server.max_body_bytes).await else {
+        return AppError::bad_request("invalid_request", "the form is larger than allowed").into_response();
+    };
+    if bytes.windows(3).any(|w| w == b"%00") {
+        return AppError::bad_request("invalid_request", "form fields must not contain NUL characters")
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Logs the cause of every 500 inside the request's span; the client sees an opaque body.

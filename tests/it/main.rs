@@ -2,6 +2,7 @@
 //! model, playbooks and SMTP server.
 
 mod authz;
+mod backends;
 mod browser;
 mod claims;
 mod clarifications;
