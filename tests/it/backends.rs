@@ -120,7 +120,11 @@ async fn the_change_feed_never_skips_a_late_commit() {
 async fn nul_is_refused_before_it_reaches_the_database() {
     let app = spawn_app(Default::default()).await;
     let admin = app.admin_token.clone();
-    for path in ["/api/v1/incidents/inc%00x", "/api/v1/incidents?region=a%00b", "/incidents?team=%00"] {
+    for path in [
+        "/api/v1/incidents/inc%00x",
+        "/api/v1/incidents?region=a%00b",
+        "/incidents?team=%00",
+    ] {
         let (status, body) = app.call("GET", path, &admin, None).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["error"]["code"], "invalid_request", "{path}: {body}");
@@ -145,7 +149,9 @@ async fn nul_is_refused_before_it_reaches_the_database() {
         .unwrap();
     assert_eq!(r.status(), 400);
     // The service still answers normally afterwards.
-    let (status, _) = app.call("GET", "/api/v1/incidents?region=lampung", &admin, None).await;
+    let (status, _) = app
+        .call("GET", "/api/v1/incidents?region=lampung", &admin, None)
+        .await;
     assert_eq!(status, 200);
     app.stop().await;
 }
