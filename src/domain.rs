@@ -150,6 +150,20 @@ impl FromStr for Label {
     }
 }
 
+/// Stored codes read back as their types (the store's rows use these through
+/// `#[sqlx(try_from = "String")]`).
+macro_rules! from_stored_code {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = UnknownValue;
+            fn try_from(code: String) -> Result<Self, UnknownValue> {
+                code.parse()
+            }
+        }
+    )*};
+}
+from_stored_code!(Label, Severity, IncidentStatus);
+
 /// A string that is not one of the allowed values.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("unknown value {0:?}")]

@@ -14,10 +14,7 @@ use crate::store::{ClarificationRow, IncidentRow, StoreTx};
 
 /// Moves the incident along with its clarification, unless it is already further or closed.
 async fn follow(tx: &mut StoreTx, incident: &IncidentRow, to: IncidentStatus, at: &str) -> Outcome<()> {
-    let from: IncidentStatus = incident
-        .status
-        .parse()
-        .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored incident status: {e}")))?;
+    let from = incident.status;
     if let Some(next) = crate::lifecycle::follow_clarification(from, to) {
         tx.set_incident_status(&incident.id, next.code(), at).await?;
     }

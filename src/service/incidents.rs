@@ -188,10 +188,11 @@ pub async fn merge(env: &Env<'_>, actor: &Actor, into: &str, from: &str) -> Outc
         .await?
         .ok_or_else(|| DomainError::field("from", "no such incident"))?;
     for i in [&target, &source] {
-        if !status_of(&i.status)?.is_open() {
+        if !i.status.is_open() {
             return Err(DomainError::Conflict(format!(
                 "incident {} is {}; only open incidents merge",
-                i.id, i.status
+                i.id,
+                i.status.code()
             )));
         }
     }
@@ -245,16 +246,13 @@ pub async fn split(env: &Env<'_>, actor: &Actor, id: &str, mention_ids: &[String
         }
     }
     let (text, embedding) = first.expect("at least one mention");
-    let top: Label = source
-        .top_label
-        .parse()
-        .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored label: {e}")))?;
+    let top: Label = source.top_label;
     let new_id = format!("inc_{}", uuid::Uuid::now_v7().simple());
     let incident = NewIncident {
         id: new_id.clone(),
         title: crate::incidents::title_for(top, &text),
-        severity: source.severity.clone(),
-        top_label: source.top_label.clone(),
+        severity: source.severity.code().into(),
+        top_label: source.top_label.code().into(),
         labels: source.labels.clone(),
         max_scores: source.max_scores.clone(),
         team: source.team.clone(),
@@ -286,7 +284,7 @@ pub async fn split(env: &Env<'_>, actor: &Actor, id: &str, mention_ids: &[String
             )));
         }
     }
-    tx.set_incident_status(&new_id, &source.status, &at).await?;
+    tx.set_incident_status(&new_id, source.status.code(), &at).await?;
     let moved = tx.move_mentions(id, &new_id, Some(mention_ids)).await?;
     tx.recount_incident(id, &at).await?;
     tx.recount_incident(&new_id, &at).await?;

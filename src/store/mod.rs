@@ -8,6 +8,7 @@ mod sql;
 pub use dialect::Backend;
 pub use sql::{Store, StoreTx};
 
+use crate::domain::{IncidentStatus, Label, Severity};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -342,12 +343,15 @@ pub struct IncidentRow {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Status code.
-    pub status: String,
-    /// Severity code.
-    pub severity: String,
-    /// Top label code.
-    pub top_label: String,
+    /// Where it is in the lifecycle.
+    #[sqlx(try_from = "String")]
+    pub status: IncidentStatus,
+    /// How urgent it is.
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
+    /// The label that leads it.
+    #[sqlx(try_from = "String")]
+    pub top_label: Label,
     /// Labels JSON.
     pub labels: String,
     /// Max scores JSON.

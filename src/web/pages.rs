@@ -186,7 +186,7 @@ pub(super) async fn queue(
                 due => due.as_deref().map(wib), due_iso => due, due_kind => due_kind,
                 checklist => format!("{done}/{total}"),
                 breached => i.ack_breached_at.is_some() || i.clarify_breached_at.is_some(),
-                can_ack => i.status == "new",
+                can_ack => i.status == crate::domain::IncidentStatus::New,
             }
         });
     }
@@ -322,8 +322,7 @@ pub(super) async fn incident(
             }
         })
         .collect();
-    let status: crate::domain::IncidentStatus =
-        i.status.parse().unwrap_or(crate::domain::IncidentStatus::New);
+    let status = i.status;
     let transitions: Vec<_> = [
         ("acknowledged", "Akui"),
         ("investigating", "Mulai selidiki"),

@@ -356,9 +356,9 @@ impl From<&IncidentRow> for Incident {
         Incident {
             id: i.id.clone(),
             title: i.title.clone(),
-            status: i.status.clone(),
-            severity: i.severity.clone(),
-            top_label: i.top_label.clone(),
+            status: i.status.code().into(),
+            severity: i.severity.code().into(),
+            top_label: i.top_label.code().into(),
             label_kinds: LabelKinds::of(&labels),
             labels,
             max_scores: json_or_null(Some(&i.max_scores)),

@@ -356,7 +356,18 @@ async fn concurrent_ingestion_does_not_open_twin_incidents() {
     for last in lasts {
         app.wait_classified(&last).await;
     }
-    let (_, list) = app.get("/api/v1/incidents").await;
+    // On PostgreSQL concurrent batches commit in any order, so a client's last mention can be
+    // classified before another client's earlier batch, which the next pass takes: wait for
+    // all 400.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let list = loop {
+        let (_, list) = app.get("/api/v1/incidents").await;
+        let counted = list["incidents"][0]["mention_count"].as_i64().unwrap_or(0);
+        if counted >= 400 || std::time::Instant::now() > deadline {
+            break list;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     let incidents = list["incidents"].as_array().unwrap();
     assert_eq!(incidents.len(), 1, "{list}");
     assert_eq!(incidents[0]["mention_count"], 400);

@@ -59,7 +59,7 @@ async fn operations_check_their_actor_and_follow_one_lifecycle() {
     let done = service::incidents::transition(&env, &actor("budi", Role::Responder), &id, ack.clone())
         .await
         .unwrap();
-    assert_eq!(done.status, "acknowledged");
+    assert_eq!(done.status, IncidentStatus::Acknowledged);
     assert!(done.acknowledged_at.is_some());
     let again = service::incidents::transition(&env, &actor("budi", Role::Responder), &id, ack).await;
     assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
