@@ -49,6 +49,9 @@ const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, 
     opened_at, last_mention_at, ack_due_at, acknowledged_at, updated_at, clarify_due_at, ack_breached_at, \
     clarify_breached_at, first_clarified_at, verdict, assignee";
 
+/// PostgreSQL's transaction-scoped audit lock (the key the audit triggers take too).
+const AUDIT_LOCK: &str = "SELECT pg_advisory_xact_lock(7346001)";
+
 /// The SQLite file a `sqlite:` URL names, and the URL with `mode=rwc` (create if missing).
 fn sqlite_target(url: &str) -> (std::path::PathBuf, String) {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
@@ -121,8 +124,22 @@ impl Store {
         self.backend
     }
 
-    /// Starts a transaction. On SQLite `BEGIN IMMEDIATE`, so writers queue instead of failing.
+    /// Starts a write transaction. On SQLite `BEGIN IMMEDIATE`, so writers queue instead of
+    /// failing. On PostgreSQL it first takes the audit lock (see
+    /// `migrations/postgres/0002_audit_gap_free.sql`): transactions that may write audited rows
+    /// queue in one order, so the audit chain is gap-free and in commit order, and they cannot
+    /// deadlock on each other's row locks. Mention intake, which writes nothing audited, uses
+    /// [`Store::begin_intake`] and does not queue.
     pub async fn begin(&self) -> anyhow::Result<StoreTx> {
+        let mut tx = self.begin_intake().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query(AUDIT_LOCK).execute(&mut *tx.tx).await?;
+        }
+        Ok(tx)
+    }
+
+    /// A write transaction that writes no audited table (mention intake): no audit lock.
+    async fn begin_intake(&self) -> anyhow::Result<StoreTx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -140,7 +157,7 @@ impl Store {
 
     /// Stores mentions in one transaction; existing (source, external_id) pairs are duplicates.
     pub async fn insert_mentions(&self, items: &[NewMention]) -> anyhow::Result<Vec<InsertOutcome>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_intake().await?;
         let mut out = Vec::with_capacity(items.len());
         for m in items {
             let done = self.query(
