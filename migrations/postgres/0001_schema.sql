@@ -9,8 +9,13 @@
 --     It is the writing transaction's id shifted left 20 bits plus a per-row counter, and the
 --     indexer reads only revs below the oldest transaction still running
 --     (pg_snapshot_xmin), so a row committed late is never behind the watermark.
---   * the audit chain is sealed in `seq` order, so audited writes take one advisory lock:
---     `seq` is then handed out in commit order.
+--   * the audit chain is sealed in `seq` order and must have no gaps (a gap is how a deleted
+--     row is found). A sequence gives neither (numbers are handed out before commit, and a
+--     rollback leaves a hole), so, as in SQLite, `seq` is MAX(seq) + 1, taken under one
+--     advisory lock that every write transaction except mention intake takes when it begins
+--     (store::Store::begin). Audited writers so queue in one order and cannot deadlock on each
+--     other's row locks (taking the lock mid-transaction, in the triggers only, did deadlock
+--     under the crash harness), and a rolled-back transaction gives its numbers back.
 --   * one open incident per cluster is a partial unique index (as in SQLite), and the
 --     placement code joins the existing incident when its insert conflicts.
 
@@ -298,7 +303,7 @@ CREATE TABLE feed_state (
 );
 
 CREATE TABLE audit_log (
-    seq      BIGSERIAL PRIMARY KEY,
+    seq      BIGINT PRIMARY KEY,      -- MAX(seq) + 1 under the audit lock (see the top)
     at       TEXT NOT NULL DEFAULT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     tbl      TEXT NOT NULL,
     op       TEXT NOT NULL,
@@ -312,7 +317,7 @@ CREATE INDEX audit_log_unsealed ON audit_log(seq) WHERE hash IS NULL;
 CREATE FUNCTION audit_incidents_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incidents', 'insert', NEW.id, json_build_object('status', NEW.status, 'severity', NEW.severity, 'top_label', NEW.top_label, 'labels', NEW.labels, 'team', NEW.team, 'region', NEW.region, 'verdict', NEW.verdict, 'assignee', NEW.assignee, 'playbook_id', NEW.playbook_id, 'merged_into', NEW.merged_into, 'acknowledged_at', NEW.acknowledged_at, 'cluster_key', NEW.cluster_key)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incidents', 'insert', NEW.id, json_build_object('status', NEW.status, 'severity', NEW.severity, 'top_label', NEW.top_label, 'labels', NEW.labels, 'team', NEW.team, 'region', NEW.region, 'verdict', NEW.verdict, 'assignee', NEW.assignee, 'playbook_id', NEW.playbook_id, 'merged_into', NEW.merged_into, 'acknowledged_at', NEW.acknowledged_at, 'cluster_key', NEW.cluster_key)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incidents_insert AFTER INSERT ON incidents FOR EACH ROW
@@ -321,7 +326,7 @@ CREATE TRIGGER audit_incidents_insert AFTER INSERT ON incidents FOR EACH ROW
 CREATE FUNCTION audit_incidents_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incidents', 'update', NEW.id, json_build_object('status', NEW.status, 'severity', NEW.severity, 'top_label', NEW.top_label, 'labels', NEW.labels, 'team', NEW.team, 'region', NEW.region, 'verdict', NEW.verdict, 'assignee', NEW.assignee, 'playbook_id', NEW.playbook_id, 'merged_into', NEW.merged_into, 'acknowledged_at', NEW.acknowledged_at, 'cluster_key', NEW.cluster_key)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incidents', 'update', NEW.id, json_build_object('status', NEW.status, 'severity', NEW.severity, 'top_label', NEW.top_label, 'labels', NEW.labels, 'team', NEW.team, 'region', NEW.region, 'verdict', NEW.verdict, 'assignee', NEW.assignee, 'playbook_id', NEW.playbook_id, 'merged_into', NEW.merged_into, 'acknowledged_at', NEW.acknowledged_at, 'cluster_key', NEW.cluster_key)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incidents_update AFTER UPDATE ON incidents FOR EACH ROW
@@ -331,7 +336,7 @@ CREATE TRIGGER audit_incidents_update AFTER UPDATE ON incidents FOR EACH ROW
 CREATE FUNCTION audit_incidents_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incidents', 'delete', OLD.id, json_build_object('status', OLD.status, 'severity', OLD.severity, 'top_label', OLD.top_label, 'labels', OLD.labels, 'team', OLD.team, 'region', OLD.region, 'verdict', OLD.verdict, 'assignee', OLD.assignee, 'playbook_id', OLD.playbook_id, 'merged_into', OLD.merged_into, 'acknowledged_at', OLD.acknowledged_at, 'cluster_key', OLD.cluster_key)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incidents', 'delete', OLD.id, json_build_object('status', OLD.status, 'severity', OLD.severity, 'top_label', OLD.top_label, 'labels', OLD.labels, 'team', OLD.team, 'region', OLD.region, 'verdict', OLD.verdict, 'assignee', OLD.assignee, 'playbook_id', OLD.playbook_id, 'merged_into', OLD.merged_into, 'acknowledged_at', OLD.acknowledged_at, 'cluster_key', OLD.cluster_key)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incidents_delete AFTER DELETE ON incidents FOR EACH ROW
@@ -340,7 +345,7 @@ CREATE TRIGGER audit_incidents_delete AFTER DELETE ON incidents FOR EACH ROW
 CREATE FUNCTION audit_incident_events_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incident_events', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'detail', NEW.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incident_events', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'detail', NEW.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incident_events_insert AFTER INSERT ON incident_events FOR EACH ROW
@@ -349,7 +354,7 @@ CREATE TRIGGER audit_incident_events_insert AFTER INSERT ON incident_events FOR 
 CREATE FUNCTION audit_incident_events_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incident_events', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'detail', NEW.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incident_events', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'detail', NEW.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incident_events_update AFTER UPDATE ON incident_events FOR EACH ROW
@@ -358,7 +363,7 @@ CREATE TRIGGER audit_incident_events_update AFTER UPDATE ON incident_events FOR 
 CREATE FUNCTION audit_incident_events_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('incident_events', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'at', OLD.at, 'actor', OLD.actor, 'kind', OLD.kind, 'detail', OLD.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'incident_events', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'at', OLD.at, 'actor', OLD.actor, 'kind', OLD.kind, 'detail', OLD.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_incident_events_delete AFTER DELETE ON incident_events FOR EACH ROW
@@ -367,7 +372,7 @@ CREATE TRIGGER audit_incident_events_delete AFTER DELETE ON incident_events FOR 
 CREATE FUNCTION audit_clarifications_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarifications', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'status', NEW.status, 'verdict', NEW.verdict, 'title', NEW.title, 'body', NEW.body, 'author', NEW.author, 'revision', NEW.revision, 'approved_by', NEW.approved_by, 'approved_at', NEW.approved_at, 'return_comment', NEW.return_comment)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarifications', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'status', NEW.status, 'verdict', NEW.verdict, 'title', NEW.title, 'body', NEW.body, 'author', NEW.author, 'revision', NEW.revision, 'approved_by', NEW.approved_by, 'approved_at', NEW.approved_at, 'return_comment', NEW.return_comment)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarifications_insert AFTER INSERT ON clarifications FOR EACH ROW
@@ -376,7 +381,7 @@ CREATE TRIGGER audit_clarifications_insert AFTER INSERT ON clarifications FOR EA
 CREATE FUNCTION audit_clarifications_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarifications', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'status', NEW.status, 'verdict', NEW.verdict, 'title', NEW.title, 'body', NEW.body, 'author', NEW.author, 'revision', NEW.revision, 'approved_by', NEW.approved_by, 'approved_at', NEW.approved_at, 'return_comment', NEW.return_comment)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarifications', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'status', NEW.status, 'verdict', NEW.verdict, 'title', NEW.title, 'body', NEW.body, 'author', NEW.author, 'revision', NEW.revision, 'approved_by', NEW.approved_by, 'approved_at', NEW.approved_at, 'return_comment', NEW.return_comment)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarifications_update AFTER UPDATE ON clarifications FOR EACH ROW
@@ -386,7 +391,7 @@ CREATE TRIGGER audit_clarifications_update AFTER UPDATE ON clarifications FOR EA
 CREATE FUNCTION audit_clarifications_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarifications', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'status', OLD.status, 'verdict', OLD.verdict, 'title', OLD.title, 'body', OLD.body, 'author', OLD.author, 'revision', OLD.revision, 'approved_by', OLD.approved_by, 'approved_at', OLD.approved_at, 'return_comment', OLD.return_comment)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarifications', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'status', OLD.status, 'verdict', OLD.verdict, 'title', OLD.title, 'body', OLD.body, 'author', OLD.author, 'revision', OLD.revision, 'approved_by', OLD.approved_by, 'approved_at', OLD.approved_at, 'return_comment', OLD.return_comment)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarifications_delete AFTER DELETE ON clarifications FOR EACH ROW
@@ -395,7 +400,7 @@ CREATE TRIGGER audit_clarifications_delete AFTER DELETE ON clarifications FOR EA
 CREATE FUNCTION audit_clarification_events_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarification_events', 'insert', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'revision', NEW.revision, 'detail', NEW.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarification_events', 'insert', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'revision', NEW.revision, 'detail', NEW.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarification_events_insert AFTER INSERT ON clarification_events FOR EACH ROW
@@ -404,7 +409,7 @@ CREATE TRIGGER audit_clarification_events_insert AFTER INSERT ON clarification_e
 CREATE FUNCTION audit_clarification_events_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarification_events', 'update', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'revision', NEW.revision, 'detail', NEW.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarification_events', 'update', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'at', NEW.at, 'actor', NEW.actor, 'kind', NEW.kind, 'revision', NEW.revision, 'detail', NEW.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarification_events_update AFTER UPDATE ON clarification_events FOR EACH ROW
@@ -413,7 +418,7 @@ CREATE TRIGGER audit_clarification_events_update AFTER UPDATE ON clarification_e
 CREATE FUNCTION audit_clarification_events_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('clarification_events', 'delete', OLD.id, json_build_object('clarification_id', OLD.clarification_id, 'at', OLD.at, 'actor', OLD.actor, 'kind', OLD.kind, 'revision', OLD.revision, 'detail', OLD.detail)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'clarification_events', 'delete', OLD.id, json_build_object('clarification_id', OLD.clarification_id, 'at', OLD.at, 'actor', OLD.actor, 'kind', OLD.kind, 'revision', OLD.revision, 'detail', OLD.detail)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_clarification_events_delete AFTER DELETE ON clarification_events FOR EACH ROW
@@ -422,7 +427,7 @@ CREATE TRIGGER audit_clarification_events_delete AFTER DELETE ON clarification_e
 CREATE FUNCTION audit_users_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('users', 'insert', NEW.username, json_build_object('username', NEW.username, 'name', NEW.name, 'role', NEW.role, 'disabled_at', NEW.disabled_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'users', 'insert', NEW.username, json_build_object('username', NEW.username, 'name', NEW.name, 'role', NEW.role, 'disabled_at', NEW.disabled_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_users_insert AFTER INSERT ON users FOR EACH ROW
@@ -431,7 +436,7 @@ CREATE TRIGGER audit_users_insert AFTER INSERT ON users FOR EACH ROW
 CREATE FUNCTION audit_users_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('users', 'update', NEW.username, json_build_object('username', NEW.username, 'name', NEW.name, 'role', NEW.role, 'disabled_at', NEW.disabled_at, 'password_changed', OLD.password_hash IS DISTINCT FROM NEW.password_hash)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'users', 'update', NEW.username, json_build_object('username', NEW.username, 'name', NEW.name, 'role', NEW.role, 'disabled_at', NEW.disabled_at, 'password_changed', OLD.password_hash IS DISTINCT FROM NEW.password_hash)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_users_update AFTER UPDATE ON users FOR EACH ROW
@@ -441,7 +446,7 @@ CREATE TRIGGER audit_users_update AFTER UPDATE ON users FOR EACH ROW
 CREATE FUNCTION audit_users_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('users', 'delete', OLD.username, json_build_object('username', OLD.username, 'name', OLD.name, 'role', OLD.role, 'disabled_at', OLD.disabled_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'users', 'delete', OLD.username, json_build_object('username', OLD.username, 'name', OLD.name, 'role', OLD.role, 'disabled_at', OLD.disabled_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_users_delete AFTER DELETE ON users FOR EACH ROW
@@ -450,7 +455,7 @@ CREATE TRIGGER audit_users_delete AFTER DELETE ON users FOR EACH ROW
 CREATE FUNCTION audit_sessions_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('sessions', 'insert', NEW.user_id, json_build_object('user_id', NEW.user_id, 'created_at', NEW.created_at, 'expires_at', NEW.expires_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'sessions', 'insert', NEW.user_id, json_build_object('user_id', NEW.user_id, 'created_at', NEW.created_at, 'expires_at', NEW.expires_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_sessions_insert AFTER INSERT ON sessions FOR EACH ROW
@@ -459,7 +464,7 @@ CREATE TRIGGER audit_sessions_insert AFTER INSERT ON sessions FOR EACH ROW
 CREATE FUNCTION audit_sessions_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('sessions', 'update', NEW.user_id, json_build_object('user_id', NEW.user_id, 'created_at', NEW.created_at, 'expires_at', NEW.expires_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'sessions', 'update', NEW.user_id, json_build_object('user_id', NEW.user_id, 'created_at', NEW.created_at, 'expires_at', NEW.expires_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_sessions_update AFTER UPDATE ON sessions FOR EACH ROW
@@ -469,7 +474,7 @@ CREATE TRIGGER audit_sessions_update AFTER UPDATE ON sessions FOR EACH ROW
 CREATE FUNCTION audit_sessions_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('sessions', 'delete', OLD.user_id, json_build_object('user_id', OLD.user_id, 'created_at', OLD.created_at, 'expires_at', OLD.expires_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'sessions', 'delete', OLD.user_id, json_build_object('user_id', OLD.user_id, 'created_at', OLD.created_at, 'expires_at', OLD.expires_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_sessions_delete AFTER DELETE ON sessions FOR EACH ROW
@@ -478,7 +483,7 @@ CREATE TRIGGER audit_sessions_delete AFTER DELETE ON sessions FOR EACH ROW
 CREATE FUNCTION audit_api_tokens_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('api_tokens', 'insert', NEW.name, json_build_object('name', NEW.name, 'role', NEW.role, 'owner', NEW.owner, 'revoked_at', NEW.revoked_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'api_tokens', 'insert', NEW.name, json_build_object('name', NEW.name, 'role', NEW.role, 'owner', NEW.owner, 'revoked_at', NEW.revoked_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_api_tokens_insert AFTER INSERT ON api_tokens FOR EACH ROW
@@ -487,7 +492,7 @@ CREATE TRIGGER audit_api_tokens_insert AFTER INSERT ON api_tokens FOR EACH ROW
 CREATE FUNCTION audit_api_tokens_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('api_tokens', 'update', NEW.name, json_build_object('name', NEW.name, 'role', NEW.role, 'owner', NEW.owner, 'revoked_at', NEW.revoked_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'api_tokens', 'update', NEW.name, json_build_object('name', NEW.name, 'role', NEW.role, 'owner', NEW.owner, 'revoked_at', NEW.revoked_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_api_tokens_update AFTER UPDATE ON api_tokens FOR EACH ROW
@@ -496,7 +501,7 @@ CREATE TRIGGER audit_api_tokens_update AFTER UPDATE ON api_tokens FOR EACH ROW
 CREATE FUNCTION audit_api_tokens_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('api_tokens', 'delete', OLD.name, json_build_object('name', OLD.name, 'role', OLD.role, 'owner', OLD.owner, 'revoked_at', OLD.revoked_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'api_tokens', 'delete', OLD.name, json_build_object('name', OLD.name, 'role', OLD.role, 'owner', OLD.owner, 'revoked_at', OLD.revoked_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_api_tokens_delete AFTER DELETE ON api_tokens FOR EACH ROW
@@ -505,7 +510,7 @@ CREATE TRIGGER audit_api_tokens_delete AFTER DELETE ON api_tokens FOR EACH ROW
 CREATE FUNCTION audit_known_claims_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('known_claims', 'insert', NEW.id, json_build_object('claim', NEW.claim, 'verdict', NEW.verdict, 'url', NEW.url, 'incident_id', NEW.incident_id, 'origin', NEW.origin, 'disabled_at', NEW.disabled_at, 'disabled_reason', NEW.disabled_reason)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'known_claims', 'insert', NEW.id, json_build_object('claim', NEW.claim, 'verdict', NEW.verdict, 'url', NEW.url, 'incident_id', NEW.incident_id, 'origin', NEW.origin, 'disabled_at', NEW.disabled_at, 'disabled_reason', NEW.disabled_reason)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_known_claims_insert AFTER INSERT ON known_claims FOR EACH ROW
@@ -514,7 +519,7 @@ CREATE TRIGGER audit_known_claims_insert AFTER INSERT ON known_claims FOR EACH R
 CREATE FUNCTION audit_known_claims_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('known_claims', 'update', NEW.id, json_build_object('claim', NEW.claim, 'verdict', NEW.verdict, 'url', NEW.url, 'incident_id', NEW.incident_id, 'origin', NEW.origin, 'disabled_at', NEW.disabled_at, 'disabled_reason', NEW.disabled_reason)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'known_claims', 'update', NEW.id, json_build_object('claim', NEW.claim, 'verdict', NEW.verdict, 'url', NEW.url, 'incident_id', NEW.incident_id, 'origin', NEW.origin, 'disabled_at', NEW.disabled_at, 'disabled_reason', NEW.disabled_reason)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_known_claims_update AFTER UPDATE ON known_claims FOR EACH ROW
@@ -524,7 +529,7 @@ CREATE TRIGGER audit_known_claims_update AFTER UPDATE ON known_claims FOR EACH R
 CREATE FUNCTION audit_known_claims_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('known_claims', 'delete', OLD.id, json_build_object('claim', OLD.claim, 'verdict', OLD.verdict, 'url', OLD.url, 'incident_id', OLD.incident_id, 'origin', OLD.origin, 'disabled_at', OLD.disabled_at, 'disabled_reason', OLD.disabled_reason)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'known_claims', 'delete', OLD.id, json_build_object('claim', OLD.claim, 'verdict', OLD.verdict, 'url', OLD.url, 'incident_id', OLD.incident_id, 'origin', OLD.origin, 'disabled_at', OLD.disabled_at, 'disabled_reason', OLD.disabled_reason)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_known_claims_delete AFTER DELETE ON known_claims FOR EACH ROW
@@ -533,7 +538,7 @@ CREATE TRIGGER audit_known_claims_delete AFTER DELETE ON known_claims FOR EACH R
 CREATE FUNCTION audit_checklist_marks_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('checklist_marks', 'insert', NEW.incident_id || ':' || NEW.step, json_build_object('incident_id', NEW.incident_id, 'playbook_id', NEW.playbook_id, 'step', NEW.step, 'done_by', NEW.done_by, 'done_at', NEW.done_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'checklist_marks', 'insert', NEW.incident_id || ':' || NEW.step, json_build_object('incident_id', NEW.incident_id, 'playbook_id', NEW.playbook_id, 'step', NEW.step, 'done_by', NEW.done_by, 'done_at', NEW.done_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_checklist_marks_insert AFTER INSERT ON checklist_marks FOR EACH ROW
@@ -542,7 +547,7 @@ CREATE TRIGGER audit_checklist_marks_insert AFTER INSERT ON checklist_marks FOR 
 CREATE FUNCTION audit_checklist_marks_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('checklist_marks', 'update', NEW.incident_id || ':' || NEW.step, json_build_object('incident_id', NEW.incident_id, 'playbook_id', NEW.playbook_id, 'step', NEW.step, 'done_by', NEW.done_by, 'done_at', NEW.done_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'checklist_marks', 'update', NEW.incident_id || ':' || NEW.step, json_build_object('incident_id', NEW.incident_id, 'playbook_id', NEW.playbook_id, 'step', NEW.step, 'done_by', NEW.done_by, 'done_at', NEW.done_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_checklist_marks_update AFTER UPDATE ON checklist_marks FOR EACH ROW
@@ -551,7 +556,7 @@ CREATE TRIGGER audit_checklist_marks_update AFTER UPDATE ON checklist_marks FOR 
 CREATE FUNCTION audit_checklist_marks_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('checklist_marks', 'delete', OLD.incident_id || ':' || OLD.step, json_build_object('incident_id', OLD.incident_id, 'playbook_id', OLD.playbook_id, 'step', OLD.step, 'done_by', OLD.done_by, 'done_at', OLD.done_at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'checklist_marks', 'delete', OLD.incident_id || ':' || OLD.step, json_build_object('incident_id', OLD.incident_id, 'playbook_id', OLD.playbook_id, 'step', OLD.step, 'done_by', OLD.done_by, 'done_at', OLD.done_at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_checklist_marks_delete AFTER DELETE ON checklist_marks FOR EACH ROW
@@ -560,7 +565,7 @@ CREATE TRIGGER audit_checklist_marks_delete AFTER DELETE ON checklist_marks FOR 
 CREATE FUNCTION audit_copy_log_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('copy_log', 'insert', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'actor', NEW.actor, 'channel', NEW.channel, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'copy_log', 'insert', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'actor', NEW.actor, 'channel', NEW.channel, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_copy_log_insert AFTER INSERT ON copy_log FOR EACH ROW
@@ -569,7 +574,7 @@ CREATE TRIGGER audit_copy_log_insert AFTER INSERT ON copy_log FOR EACH ROW
 CREATE FUNCTION audit_copy_log_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('copy_log', 'update', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'actor', NEW.actor, 'channel', NEW.channel, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'copy_log', 'update', NEW.id, json_build_object('clarification_id', NEW.clarification_id, 'actor', NEW.actor, 'channel', NEW.channel, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_copy_log_update AFTER UPDATE ON copy_log FOR EACH ROW
@@ -578,7 +583,7 @@ CREATE TRIGGER audit_copy_log_update AFTER UPDATE ON copy_log FOR EACH ROW
 CREATE FUNCTION audit_copy_log_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('copy_log', 'delete', OLD.id, json_build_object('clarification_id', OLD.clarification_id, 'actor', OLD.actor, 'channel', OLD.channel, 'at', OLD.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'copy_log', 'delete', OLD.id, json_build_object('clarification_id', OLD.clarification_id, 'actor', OLD.actor, 'channel', OLD.channel, 'at', OLD.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_copy_log_delete AFTER DELETE ON copy_log FOR EACH ROW
@@ -587,7 +592,7 @@ CREATE TRIGGER audit_copy_log_delete AFTER DELETE ON copy_log FOR EACH ROW
 CREATE FUNCTION audit_feedback_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feedback', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feedback', 'insert', NEW.id, json_build_object('incident_id', NEW.incident_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feedback_insert AFTER INSERT ON feedback FOR EACH ROW
@@ -596,7 +601,7 @@ CREATE TRIGGER audit_feedback_insert AFTER INSERT ON feedback FOR EACH ROW
 CREATE FUNCTION audit_feedback_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feedback', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feedback', 'update', NEW.id, json_build_object('incident_id', NEW.incident_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feedback_update AFTER UPDATE ON feedback FOR EACH ROW
@@ -605,7 +610,7 @@ CREATE TRIGGER audit_feedback_update AFTER UPDATE ON feedback FOR EACH ROW
 CREATE FUNCTION audit_feedback_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feedback', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'decision', OLD.decision, 'labels', OLD.labels, 'reason', OLD.reason, 'actor', OLD.actor, 'at', OLD.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feedback', 'delete', OLD.id, json_build_object('incident_id', OLD.incident_id, 'decision', OLD.decision, 'labels', OLD.labels, 'reason', OLD.reason, 'actor', OLD.actor, 'at', OLD.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feedback_delete AFTER DELETE ON feedback FOR EACH ROW
@@ -614,7 +619,7 @@ CREATE TRIGGER audit_feedback_delete AFTER DELETE ON feedback FOR EACH ROW
 CREATE FUNCTION audit_review_decisions_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('review_decisions', 'insert', NEW.id, json_build_object('mention_id', NEW.mention_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'review_decisions', 'insert', NEW.id, json_build_object('mention_id', NEW.mention_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_review_decisions_insert AFTER INSERT ON review_decisions FOR EACH ROW
@@ -623,7 +628,7 @@ CREATE TRIGGER audit_review_decisions_insert AFTER INSERT ON review_decisions FO
 CREATE FUNCTION audit_review_decisions_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('review_decisions', 'update', NEW.id, json_build_object('mention_id', NEW.mention_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'review_decisions', 'update', NEW.id, json_build_object('mention_id', NEW.mention_id, 'decision', NEW.decision, 'labels', NEW.labels, 'reason', NEW.reason, 'actor', NEW.actor, 'at', NEW.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_review_decisions_update AFTER UPDATE ON review_decisions FOR EACH ROW
@@ -632,7 +637,7 @@ CREATE TRIGGER audit_review_decisions_update AFTER UPDATE ON review_decisions FO
 CREATE FUNCTION audit_review_decisions_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('review_decisions', 'delete', OLD.id, json_build_object('mention_id', OLD.mention_id, 'decision', OLD.decision, 'labels', OLD.labels, 'reason', OLD.reason, 'actor', OLD.actor, 'at', OLD.at)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'review_decisions', 'delete', OLD.id, json_build_object('mention_id', OLD.mention_id, 'decision', OLD.decision, 'labels', OLD.labels, 'reason', OLD.reason, 'actor', OLD.actor, 'at', OLD.at)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_review_decisions_delete AFTER DELETE ON review_decisions FOR EACH ROW
@@ -641,7 +646,7 @@ CREATE TRIGGER audit_review_decisions_delete AFTER DELETE ON review_decisions FO
 CREATE FUNCTION audit_feed_state_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feed_state', 'insert', NEW.name, json_build_object('url', NEW.url, 'kind', NEW.kind, 'region', NEW.region, 'every_secs', NEW.every_secs, 'enabled', NEW.enabled, 'origin', NEW.origin, 'created_by', NEW.created_by)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feed_state', 'insert', NEW.name, json_build_object('url', NEW.url, 'kind', NEW.kind, 'region', NEW.region, 'every_secs', NEW.every_secs, 'enabled', NEW.enabled, 'origin', NEW.origin, 'created_by', NEW.created_by)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feed_state_insert AFTER INSERT ON feed_state FOR EACH ROW
@@ -650,7 +655,7 @@ CREATE TRIGGER audit_feed_state_insert AFTER INSERT ON feed_state FOR EACH ROW
 CREATE FUNCTION audit_feed_state_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feed_state', 'update', NEW.name, json_build_object('url', NEW.url, 'kind', NEW.kind, 'region', NEW.region, 'every_secs', NEW.every_secs, 'enabled', NEW.enabled, 'origin', NEW.origin, 'created_by', NEW.created_by)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feed_state', 'update', NEW.name, json_build_object('url', NEW.url, 'kind', NEW.kind, 'region', NEW.region, 'every_secs', NEW.every_secs, 'enabled', NEW.enabled, 'origin', NEW.origin, 'created_by', NEW.created_by)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feed_state_update AFTER UPDATE ON feed_state FOR EACH ROW
@@ -660,7 +665,7 @@ CREATE TRIGGER audit_feed_state_update AFTER UPDATE ON feed_state FOR EACH ROW
 CREATE FUNCTION audit_feed_state_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('feed_state', 'delete', OLD.name, json_build_object('url', OLD.url, 'kind', OLD.kind, 'region', OLD.region, 'every_secs', OLD.every_secs, 'enabled', OLD.enabled, 'origin', OLD.origin, 'created_by', OLD.created_by)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'feed_state', 'delete', OLD.name, json_build_object('url', OLD.url, 'kind', OLD.kind, 'region', OLD.region, 'every_secs', OLD.every_secs, 'enabled', OLD.enabled, 'origin', OLD.origin, 'created_by', OLD.created_by)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_feed_state_delete AFTER DELETE ON feed_state FOR EACH ROW
@@ -669,7 +674,7 @@ CREATE TRIGGER audit_feed_state_delete AFTER DELETE ON feed_state FOR EACH ROW
 CREATE FUNCTION audit_mentions_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('mentions', 'update', NEW.id, json_build_object('confirmed_labels', NEW.confirmed_labels, 'review_state', NEW.review_state)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'mentions', 'update', NEW.id, json_build_object('confirmed_labels', NEW.confirmed_labels, 'review_state', NEW.review_state)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_mentions_update AFTER UPDATE ON mentions FOR EACH ROW
@@ -679,7 +684,7 @@ CREATE TRIGGER audit_mentions_update AFTER UPDATE ON mentions FOR EACH ROW
 CREATE FUNCTION audit_mentions_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7346001);
-    INSERT INTO audit_log (tbl, op, row_key, data) VALUES ('mentions', 'delete', OLD.id, json_build_object('source', OLD.source, 'external_id', OLD.external_id, 'content_hash', OLD.content_hash)::text);
+    INSERT INTO audit_log (seq, tbl, op, row_key, data) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log), 'mentions', 'delete', OLD.id, json_build_object('source', OLD.source, 'external_id', OLD.external_id, 'content_hash', OLD.content_hash)::text);
     RETURN NULL;
 END $$;
 CREATE TRIGGER audit_mentions_delete AFTER DELETE ON mentions FOR EACH ROW

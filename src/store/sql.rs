@@ -119,14 +119,9 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
-    /// Which database this is.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Starts a write transaction. On SQLite `BEGIN IMMEDIATE`, so writers queue instead of
     /// failing. On PostgreSQL it first takes the audit lock (see
-    /// `migrations/postgres/0002_audit_gap_free.sql`): transactions that may write audited rows
+    /// `migrations/postgres/0001_schema.sql`): transactions that may write audited rows
     /// queue in one order, so the audit chain is gap-free and in commit order, and they cannot
     /// deadlock on each other's row locks. Mention intake, which writes nothing audited, uses
     /// [`Store::begin_intake`] and does not queue.
