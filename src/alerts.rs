@@ -375,12 +375,14 @@ impl SentJournal {
 }
 
 /// Delivers due mail until `shutdown`; wakes on `notify` or every few seconds. Mails that the
-/// journal at `journal_path` shows were accepted before a crash are marked sent, not sent again.
+/// journal at `journal_path` shows were accepted before a crash are marked sent, not sent again;
+/// then the mails this replica had claimed are released to whoever delivers next.
 pub async fn run_outbox(
     store: Store,
     transport: Transport,
     from: String,
     journal_path: std::path::PathBuf,
+    replica: crate::cluster::Replica,
     notify: Arc<Notify>,
     shutdown: tokio_util_shim::Shutdown,
 ) {
@@ -406,8 +408,15 @@ pub async fn run_outbox(
             None
         }
     };
+    // Only now, with every mail the journal knows marked sent, release what this replica held
+    // (without a journal its claims run out instead).
+    if journal.is_some() {
+        if let Err(e) = store.release_mail_claims(&replica.id).await {
+            tracing::error!(error = %format!("{e:#}"), "releasing this replica's mail claims");
+        }
+    }
     loop {
-        match deliver_due(&store, &transport, &from, journal.as_mut()).await {
+        match deliver_due(&store, &transport, &from, &replica, journal.as_mut()).await {
             // Progress: look for more at once.
             Ok(Delivery {
                 attempted,
@@ -450,21 +459,29 @@ pub struct Delivery {
     pub unreachable: bool,
 }
 
-/// Sends the mail that is due now, oldest first. When the server cannot be reached the pass
+/// Sends the mail that is due now, oldest first, after claiming it for `replica` (replicas
+/// sharing the database each send different mails). When the server cannot be reached the pass
 /// stops at that mail: the others keep their place and their attempts (an outage does not use up
-/// a mail's tries), and the loop probes again with one mail every few seconds. A mail is given
-/// up only after [`MAX_ATTEMPTS`] answers from a server that refused it, or after
-/// [`MAX_AGE_HOURS`] of outage.
+/// a mail's tries), their claims are released, and the loop probes again with one mail every few
+/// seconds. A mail is given up only after [`MAX_ATTEMPTS`] answers from a server that refused
+/// it, or after [`MAX_AGE_HOURS`] of outage.
 pub async fn deliver_due(
     store: &Store,
     transport: &Transport,
     from: &str,
+    replica: &crate::cluster::Replica,
     mut journal: Option<&mut SentJournal>,
 ) -> anyhow::Result<Delivery> {
     let now = Utc::now();
-    let due = store.due_mail(&ts(now), 20).await?;
+    let due = store
+        .claim_due_mail(&replica.id, &ts(now), &replica.until(now), 20)
+        .await?;
     let mut attempted = 0;
     for mail in &due {
+        // A slow server: stop while the claims are safely ours; the next pass renews them.
+        if Utc::now() - now > replica.lease / 2 {
+            break;
+        }
         attempted += 1;
         let result = match build_message(from, mail) {
             Ok(message) => transport.send(message).await,
@@ -489,6 +506,7 @@ pub async fn deliver_due(
                 let next = ts(Utc::now() + Duration::seconds(OUTAGE_RETRY_SECONDS));
                 tracing::warn!(mail = mail.id, error = %e, "mail server unreachable; waiting");
                 store.mail_deferred(mail, &e, &next).await?;
+                store.release_mail_claims(&replica.id).await?;
                 return Ok(Delivery {
                     attempted,
                     unreachable: true,

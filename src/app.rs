@@ -24,6 +24,7 @@ use crate::web::{self, AppState};
 pub struct Application {
     listener: TcpListener,
     stop_tx: watch::Sender<bool>,
+    queue_tx: watch::Sender<String>,
     state: AppState,
     base_url: String,
     transport: Transport,
@@ -81,7 +82,20 @@ impl Application {
             }
         };
         let transport = Transport::from_settings(&settings)?;
-        let key = crate::links::load_key(&settings)?;
+        let replica = crate::cluster::Replica::open(&settings)?;
+        let key = match (
+            &settings.secret_key,
+            crate::store::Backend::of_url(settings.database_url.expose()),
+        ) {
+            // A shared database with no configured key: every replica signs with the one the
+            // first of them generated, so a link mailed by one works on all.
+            (None, crate::store::Backend::Postgres) => store
+                .cluster_value("link_signing_key", &crate::links::new_token())
+                .await?
+                .into_bytes(),
+            _ => crate::links::load_key(&settings)?,
+        };
+        let (queue_tx, queue_rx) = watch::channel(store.queue_version().await.unwrap_or_default());
         let addr = listener.local_addr()?;
         let base_url = settings
             .base_url
@@ -100,6 +114,8 @@ impl Application {
             .collect();
         let (stop_tx, stop_rx) = watch::channel(false);
         let state = AppState {
+            queue: queue_rx,
+            replica,
             stopping: stop_rx,
             feeds_notify: Arc::new(Notify::new()),
             store,
@@ -121,6 +137,7 @@ impl Application {
         Ok(Application {
             listener,
             stop_tx,
+            queue_tx,
             state,
             base_url,
             transport,
@@ -156,9 +173,16 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stop_tx = self.stop_tx;
         let stop = Shutdown(self.state.stopping.clone());
+        tracing::info!(replica = %self.state.replica.id, "starting");
         let state = self.state.clone();
         let mail_notify = Arc::new(Notify::new());
         let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+        tasks.push(tokio::spawn(web::live::watch_queue(
+            state.store.clone(),
+            state.settings.database_url.expose().to_string(),
+            self.queue_tx,
+            stop.clone(),
+        )));
         tasks.push(tokio::spawn(pipeline::run_indexer(
             state.store.clone(),
             state.index.clone(),
@@ -175,6 +199,7 @@ impl Application {
                 mail_notify: mail_notify.clone(),
                 index_notify: state.ingest_notify[0].clone(),
                 claims: Default::default(),
+                replica: state.replica.clone(),
             };
             tasks.push(tokio::spawn(
                 worker.run(state.ingest_notify[1].clone(), stop.clone()),
@@ -203,6 +228,7 @@ impl Application {
             self.transport.clone(),
             state.settings.alerts.from.clone(),
             state.settings.data_dir.join("outbox-sent.journal"),
+            state.replica.clone(),
             mail_notify,
             stop.clone(),
         )));

@@ -161,8 +161,11 @@ pub struct Settings {
     pub sla: SlaSettings,
     /// Feeds to poll (`[[feeds]]`).
     pub feeds: Vec<FeedConfig>,
-    /// Key that signs acknowledge links; generated into the data folder when unset.
+    /// Key that signs acknowledge links. Unset: generated once into the data folder (SQLite) or
+    /// into the shared database (PostgreSQL, so every replica signs alike).
     pub secret_key: Option<Secret>,
+    /// Replicas sharing one database.
+    pub cluster: ClusterSettings,
 }
 
 /// SLA clocks per severity.
@@ -446,6 +449,18 @@ struct FileConfig {
     base_url: Option<String>,
     #[serde(default)]
     feeds: Vec<FeedConfig>,
+    #[serde(default)]
+    secret_key: Option<String>,
+    cluster: ClusterSettings,
+}
+
+/// Running several replicas on one database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// Seconds a replica holds work it claimed (mentions to classify, mails to send) before
+    /// another replica may take it over; a replica that starts again releases its own at once.
+    pub lease_seconds: u64,
 }
 
 /// What a feed's items become.
@@ -628,7 +643,15 @@ impl Settings {
             escalation: cfg.escalation,
             sla: cfg.sla,
             feeds: cfg.feeds,
-            secret_key: get("TANGGAP_SECRET_KEY").map(Secret::new),
+            secret_key: get("TANGGAP_SECRET_KEY").or(cfg.secret_key).map(Secret::new),
+            cluster: ClusterSettings {
+                lease_seconds: match get("TANGGAP_LEASE_SECONDS") {
+                    Some(v) => v.parse().map_err(|_| {
+                        ConfigError::Invalid(format!("TANGGAP_LEASE_SECONDS: not a number of seconds: {v:?}"))
+                    })?,
+                    None => cfg.cluster.lease_seconds,
+                },
+            },
         };
         settings.validate()?;
         Ok(settings)
@@ -643,6 +666,12 @@ impl Settings {
             return Err(ConfigError::Invalid(format!(
                 "listen: {:?} is not HOST:PORT (e.g. 127.0.0.1:8080)",
                 self.listen
+            )));
+        }
+        if !(5..=3600).contains(&self.cluster.lease_seconds) {
+            return Err(ConfigError::Invalid(format!(
+                "cluster.lease_seconds: {} is outside 5..=3600",
+                self.cluster.lease_seconds
             )));
         }
         let mut names = std::collections::HashSet::new();

@@ -665,6 +665,33 @@ pub async fn run(
     }
 }
 
+/// Takes the feed's turn to be polled; `Some(wait)` when it is not due (another replica polled
+/// it): how long until it is. While this replica polls, the turn is held for the feed's interval
+/// (at least a minute), so a replica that dies mid-poll delays the next poll by that much at most.
+async fn take_turn(store: &Store, feed: &crate::store::FeedState) -> anyhow::Result<Option<Duration>> {
+    let now = Utc::now();
+    let hold = chrono::Duration::seconds(feed.every_secs.max(60));
+    if store
+        .claim_feed_turn(&feed.name, &ts(now), &ts(now + hold))
+        .await?
+    {
+        return Ok(None);
+    }
+    let next = store
+        .feed_state(&feed.name)
+        .await?
+        .and_then(|s| s.next_poll_at)
+        .as_deref()
+        .and_then(crate::store::parse_ts);
+    Ok(Some(match next {
+        Some(t) => (t - Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .max(Duration::from_millis(200)),
+        None => Duration::from_secs(1),
+    }))
+}
+
 /// One feed's timer: waits for its turn (kept across restarts), re-reads its settings, stops
 /// when an admin disables it, and polls.
 async fn poll_loop(
@@ -688,7 +715,7 @@ async fn poll_loop(
             _ = shutdown.wait() => return,
         }
         let feed = match store.feed_state(&name).await {
-            Ok(Some(s)) if s.enabled => config_of(&s),
+            Ok(Some(s)) if s.enabled => s,
             Ok(_) => return,
             Err(e) => {
                 tracing::error!(feed = %name, error = %format!("{e:#}"), "cannot read the feed");
@@ -696,6 +723,21 @@ async fn poll_loop(
                 continue;
             }
         };
+        // Replicas sharing the database each run this timer: the one that moves the feed's
+        // next poll forward polls; the others wait for the new time.
+        match take_turn(&store, &feed).await {
+            Ok(None) => {}
+            Ok(Some(later)) => {
+                wait = later;
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(feed = %name, error = %format!("{e:#}"), "cannot take the feed's turn");
+                wait = Duration::from_secs(30);
+                continue;
+            }
+        }
+        let feed = config_of(&feed);
         wait = match poll_once(&store, &client, &feed, limits, &notify).await {
             Ok(w) => w,
             Err(e) => {

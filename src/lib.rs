@@ -19,6 +19,7 @@ pub mod claims;
 pub mod clarifications;
 pub mod classify;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod domain;

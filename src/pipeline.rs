@@ -2,8 +2,9 @@
 //! from the database (the truth), so after a crash it simply resumes:
 //! - the indexer adds mentions whose `rev` is above the index's watermark to tantivy (new ones,
 //!   and changed ones again: classified, or moved to another incident);
-//! - the classifier scores unclassified mentions, places flagged ones in incidents and queues
-//!   alerts, one transaction per batch.
+//! - the classifier claims unclassified mentions (a lease in the database, so replicas sharing
+//!   it split the work), scores them, places flagged ones in incidents and queues alerts, one
+//!   transaction per batch that records only mentions still unclassified.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -92,6 +93,8 @@ pub struct ClassifyWorker {
     pub index_notify: Arc<Notify>,
     /// Known claims, rebuilt when the registry changes.
     pub claims: Arc<tokio::sync::Mutex<Arc<Matcher>>>,
+    /// Who this process is among the replicas: the owner of its leases.
+    pub replica: crate::cluster::Replica,
 }
 
 /// A batch whose classification is running on the encoder while the previous one commits.
@@ -103,6 +106,13 @@ type InFlight = (
 impl ClassifyWorker {
     /// Classifies new mentions until shutdown.
     pub async fn run(self, notify: Arc<Notify>, shutdown: Shutdown) {
+        match self.store.release_leases(&self.replica.id).await {
+            Ok(leases) if leases > 0 => {
+                tracing::info!(leases, replica = %self.replica.id, "released the mentions this replica held before it stopped");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "releasing old leases"),
+        }
         loop {
             if let Err(e) = self.drain().await {
                 tracing::error!(error = %format!("{e:#}"), "classification failed; will retry");
@@ -120,11 +130,12 @@ impl ClassifyWorker {
         self.settings.classifier.batch_size.max(1) as i64 * 2
     }
 
-    /// Classifies unclassified mentions until none is left; returns how many. Pipelined: while
-    /// one batch is placed in incidents and committed, the next [`IN_FLIGHT`] − 1 are already
-    /// queued on the encoder, so the encoder never waits for a commit (an `fsync`). Work is
-    /// read from the database, so an error or a crash loses nothing: the next call starts again
-    /// from the oldest unclassified mention.
+    /// Classifies unclassified mentions until none is left that another replica is not
+    /// holding; returns how many. Pipelined: while one batch is placed in incidents and
+    /// committed, the next [`IN_FLIGHT`] − 1 are already queued on the encoder, so the encoder
+    /// never waits for a commit (an `fsync`). Work is claimed from the database, so an error or
+    /// a crash loses nothing: the next call (or, after a crash, any replica once the lease runs
+    /// out) starts again from the oldest unclassified mention.
     pub async fn drain(&self) -> anyhow::Result<usize> {
         let mut cursor = 0i64;
         let mut done = 0;
@@ -132,7 +143,17 @@ impl ClassifyWorker {
         let mut in_flight: VecDeque<InFlight> = VecDeque::new();
         loop {
             while !exhausted && in_flight.len() < IN_FLIGHT {
-                let next = self.store.unclassified_after(cursor, self.batch_limit()).await?;
+                let now = Utc::now();
+                let next = self
+                    .store
+                    .claim_unclassified(
+                        &self.replica.id,
+                        cursor,
+                        self.batch_limit(),
+                        &ts(now),
+                        &self.replica.until(now),
+                    )
+                    .await?;
                 let Some(last) = next.last() else {
                     exhausted = true;
                     break;
@@ -149,19 +170,6 @@ impl ClassifyWorker {
             self.commit(&batch, &results).await?;
             done += batch.len();
         }
-    }
-
-    /// Classifies one batch of unclassified mentions (no pipelining); returns how many.
-    pub async fn process_batch(&self) -> anyhow::Result<usize> {
-        let batch = self.store.unclassified(self.batch_limit()).await?;
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        let results = self
-            .classify(batch.iter().map(|m| m.text.clone()).collect())
-            .await?;
-        self.commit(&batch, &results).await?;
-        Ok(batch.len())
     }
 
     /// Scores texts and matches them against the known claims.
@@ -196,7 +204,9 @@ impl ClassifyWorker {
     }
 
     /// Places flagged mentions in incidents, records the classifications and queues alerts, in
-    /// one transaction.
+    /// one transaction. Only mentions still unclassified when the transaction locks them are
+    /// recorded: if this replica was so slow that its lease ran out and another replica
+    /// classified a mention meanwhile, that mention is left as the other replica placed it.
     async fn commit(
         &self,
         batch: &[crate::store::PendingMention],
@@ -205,9 +215,17 @@ impl ClassifyWorker {
         let now = Utc::now();
         let at = ts(now);
         let mut tx = self.store.begin().await?;
+        let seqs: Vec<i64> = batch.iter().map(|m| m.seq).collect();
+        let open = tx.lock_unclassified(&seqs).await?;
+        tx.drop_leases(&seqs).await?;
         let mut opened = 0;
+        let mut skipped = 0;
         let mut nearby = incidents::NearbyIncidents::default();
         for (m, c) in batch.iter().zip(results) {
+            if !open.contains(&m.seq) {
+                skipped += 1;
+                continue;
+            }
             let confirmed = confirmed_from_review(m, c);
             let c = confirmed.as_ref().unwrap_or(c);
             let placement = incidents::place(
@@ -242,6 +260,7 @@ impl ClassifyWorker {
                     .then(|| serde_json::to_string(&c.review))
                     .transpose()?,
                 cluster_key: incidents::cluster_key(&m.text),
+                classified_by: self.replica.id.clone(),
             };
             tx.record_classification(&record, &at).await?;
         }
@@ -250,7 +269,13 @@ impl ClassifyWorker {
         if opened > 0 {
             self.mail_notify.notify_one();
         }
-        tracing::debug!(mentions = batch.len(), opened, "classified a batch");
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "mentions another replica classified first (a lease ran out) left as they are"
+            );
+        }
+        tracing::debug!(mentions = batch.len() - skipped, opened, "classified a batch");
         Ok(())
     }
 

@@ -430,6 +430,7 @@ async fn pipeline_rate_with_claims(
         mail_notify: Arc::new(Notify::new()),
         index_notify: Arc::new(Notify::new()),
         claims: Default::default(),
+        replica: crate::cluster::Replica::ephemeral(60),
     };
     worker.refresh_claims().await?;
     let started = Instant::now();

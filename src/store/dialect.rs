@@ -49,6 +49,16 @@ impl Backend {
         }
     }
 
+    /// ` FOR UPDATE OF <table> SKIP LOCKED` on PostgreSQL: a claim query takes rows nobody else
+    /// is taking at this moment, instead of queueing behind another replica's claim. Nothing on
+    /// SQLite, where one writer at a time claims anyway.
+    pub fn skip_locked(self, table: &str) -> String {
+        match self {
+            Backend::Sqlite => String::new(),
+            Backend::Postgres => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
+        }
+    }
+
     /// The condition that keeps the index's change feed commit-safe. SQLite has one writer,
     /// so every `rev` it shows is final: nothing. On PostgreSQL a `rev` carries its writer's
     /// transaction id (see `migrations/postgres`), and only revs below the oldest transaction

@@ -311,6 +311,8 @@ pub struct ClassificationRecord {
     pub review_labels: Option<String>,
     /// The mention's cluster key (see [`crate::text::cluster_key`]).
     pub cluster_key: String,
+    /// The replica that classified it.
+    pub classified_by: String,
 }
 
 /// A mention waiting in the review tray.

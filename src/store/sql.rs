@@ -269,31 +269,115 @@ impl Store {
         Ok(max.unwrap_or(0))
     }
 
-    /// Mentions the classifier has not seen yet, oldest first.
-    pub async fn unclassified(&self, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
-        Ok(self
-            .query_as(
-                "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
-             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
-             confirmed_labels FROM mentions WHERE classified_at IS NULL ORDER BY seq LIMIT ?",
-            )
+    /// Claims up to `limit` unclassified mentions after `seq` for replica `owner` until
+    /// `until`, oldest first, and returns them. A mention is taken when nobody holds it, when its
+    /// lease has run out (its replica died) or when `owner` already holds it. Two replicas
+    /// claiming at once get different mentions (on PostgreSQL rows another claim is locking are
+    /// skipped; the conflict clause re-checks the lease either way), so each mention is worked
+    /// on by one replica at a time.
+    pub async fn claim_unclassified(
+        &self,
+        owner: &str,
+        after_seq: i64,
+        limit: i64,
+        now: &str,
+        until: &str,
+    ) -> anyhow::Result<Vec<PendingMention>> {
+        let sql = format!(
+            "INSERT INTO classify_leases (seq, owner, expires_at) \
+             SELECT m.seq, ?, ? FROM mentions m WHERE m.classified_at IS NULL AND m.seq > ? \
+             AND NOT EXISTS (SELECT 1 FROM classify_leases l WHERE l.seq = m.seq AND l.expires_at > ? \
+             AND l.owner <> ?) ORDER BY m.seq LIMIT ?{} \
+             ON CONFLICT (seq) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+             WHERE classify_leases.expires_at <= ? OR classify_leases.owner = excluded.owner \
+             RETURNING seq",
+            self.backend.skip_locked("m")
+        );
+        let seqs: Vec<i64> = self
+            .query_scalar(&sql)
+            .bind(owner)
+            .bind(until)
+            .bind(after_seq)
+            .bind(now)
+            .bind(owner)
             .bind(limit)
+            .bind(now)
             .fetch_all(&self.pool)
+            .await?;
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
+             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
+             confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq IN ({}) ORDER BY seq",
+            vec!["?"; seqs.len()].join(",")
+        );
+        let mut q = self.query_as(&sql);
+        for seq in &seqs {
+            q = q.bind(seq);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Gives back every classification lease `owner` holds: a replica calls it when it starts,
+    /// so mentions it held when it died are taken again at once instead of when the leases run
+    /// out. Returns how many. (Mail claims are released by the mail loop, after its journal.)
+    pub async fn release_leases(&self, owner: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .query("DELETE FROM classify_leases WHERE owner = ?")
+            .bind(owner)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Gives back the unsent mails `owner` claimed (a pass that stopped at an unreachable server
+    /// leaves the rest to whichever replica probes next).
+    pub async fn release_mail_claims(&self, owner: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .query("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL")
+            .bind(owner)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Classification leases held now (for /metrics and the tests).
+    pub async fn classify_leases(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .query_scalar("SELECT COUNT(*) FROM classify_leases")
+            .fetch_one(&self.pool)
             .await?)
     }
 
-    /// Unclassified mentions after `seq`, oldest first.
-    pub async fn unclassified_after(&self, seq: i64, limit: i64) -> anyhow::Result<Vec<PendingMention>> {
+    /// A value all replicas share, set once by whichever asks first (`candidate`), e.g. the
+    /// link-signing key on a shared database with no configured key.
+    pub async fn cluster_value(&self, name: &str, candidate: &str) -> anyhow::Result<String> {
+        self.query("INSERT INTO cluster_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
         Ok(self
-            .query_as(
-                "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
-             COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
-             confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
-            )
-            .bind(seq)
-            .bind(limit)
-            .fetch_all(&self.pool)
+            .query_scalar("SELECT value FROM cluster_values WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
             .await?)
+    }
+
+    /// Takes a feed's turn to be polled: moves its `next_poll_at` to `until` if it is due at
+    /// `now`. `false`: another replica took this turn (or it is not due).
+    pub async fn claim_feed_turn(&self, name: &str, now: &str, until: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .query("UPDATE feed_state SET next_poll_at = ? WHERE name = ? AND (next_poll_at IS NULL OR next_poll_at <= ?)")
+            .bind(until)
+            .bind(name)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// Incidents matching a filter, most severe and oldest-due first.
@@ -418,17 +502,38 @@ impl Store {
             .await?)
     }
 
-    /// Mails due for a (re)try.
-    pub async fn due_mail(&self, now: &str, limit: i64) -> anyhow::Result<Vec<OutboxRow>> {
-        Ok(self.query_as(
-            "SELECT id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, thread_root, \
-             created_at FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
-             ORDER BY id LIMIT ?",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    /// Claims up to `limit` mails due for a (re)try for replica `owner` until `until`, oldest
+    /// first: mails nobody holds, whose claim ran out, or that `owner` holds already.
+    pub async fn claim_due_mail(
+        &self,
+        owner: &str,
+        now: &str,
+        until: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<OutboxRow>> {
+        let free = "(claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)";
+        let sql = format!(
+            "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (\
+             SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? \
+             AND {free} ORDER BY id LIMIT ?{}) AND sent_at IS NULL AND failed_at IS NULL AND {free} \
+             RETURNING id, incident_id, recipient, subject, body_text, body_html, message_id, attempts, \
+             thread_root, created_at",
+            self.backend.skip_locked("outbox")
+        );
+        let mut rows: Vec<OutboxRow> = self
+            .query_as(&sql)
+            .bind(owner)
+            .bind(until)
+            .bind(now)
+            .bind(now)
+            .bind(owner)
+            .bind(limit)
+            .bind(now)
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.sort_by_key(|m| m.id);
+        Ok(rows)
     }
 
     /// A queued mail not yet marked sent, by its Message-ID.
@@ -445,11 +550,20 @@ impl Store {
     /// Records a delivered mail and puts it on the incident's timeline.
     pub async fn mail_sent(&self, mail: &OutboxRow, at: &str) -> anyhow::Result<()> {
         let mut tx = self.begin().await?;
-        self.query("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+        let marked = self
+            .query(
+                "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL, \
+                 claimed_until = NULL WHERE id = ? AND sent_at IS NULL",
+            )
             .bind(at)
             .bind(mail.id)
             .execute(&mut *tx.tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if marked == 0 {
+            // Already marked (its journal was replayed by the replica that sent it first).
+            return tx.commit().await;
+        }
         if let Some(incident) = &mail.incident_id {
             let detail = serde_json::json!({ "to": mail.recipient, "message_id": mail.message_id });
             tx.add_event(incident, at, "system", "mail_sent", &detail.to_string())
@@ -461,7 +575,9 @@ impl Store {
     /// Puts a mail back to wait out an unreachable server: its error and next try are noted,
     /// its attempts are not used up.
     pub async fn mail_deferred(&self, mail: &OutboxRow, error: &str, retry_at: &str) -> anyhow::Result<()> {
-        self.query("UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?")
+        self.query(
+            "UPDATE outbox SET last_error = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+        )
             .bind(error)
             .bind(retry_at)
             .bind(mail.id)
@@ -481,7 +597,10 @@ impl Store {
         let mut tx = self.begin().await?;
         match retry_at {
             Some(next) => {
-                self.query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                self.query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL, \
+                     claimed_until = NULL WHERE id = ?",
+                )
                     .bind(error)
                     .bind(next)
                     .bind(mail.id)
@@ -490,7 +609,8 @@ impl Store {
             }
             None => {
                 self.query(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, claimed_by = NULL, \
+                     claimed_until = NULL WHERE id = ?",
                 )
                 .bind(error)
                 .bind(at)
@@ -727,12 +847,52 @@ impl StoreTx {
         .await?)
     }
 
+    /// Of the mentions `seqs`, those still unclassified, locked until the commit (on PostgreSQL;
+    /// on SQLite the transaction holds the only write lock): the classifier records only these,
+    /// so a mention whose lease ran out while a slow replica still worked on it, and that
+    /// another replica classified meanwhile, is not placed twice.
+    pub async fn lock_unclassified(
+        &mut self,
+        seqs: &[i64],
+    ) -> anyhow::Result<std::collections::HashSet<i64>> {
+        if seqs.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT seq FROM mentions WHERE classified_at IS NULL AND seq IN ({}) ORDER BY seq{}",
+            vec!["?"; seqs.len()].join(","),
+            self.backend.for_update()
+        );
+        let mut q = self.query_scalar::<i64>(&sql);
+        for seq in seqs {
+            q = q.bind(seq);
+        }
+        Ok(q.fetch_all(&mut *self.tx).await?.into_iter().collect())
+    }
+
+    /// Drops the classification leases of `seqs` (their classification is being recorded).
+    pub async fn drop_leases(&mut self, seqs: &[i64]) -> anyhow::Result<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "DELETE FROM classify_leases WHERE seq IN ({})",
+            vec!["?"; seqs.len()].join(",")
+        );
+        let mut q = self.query(&sql);
+        for seq in seqs {
+            q = q.bind(seq);
+        }
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Writes a mention's classification (and its incident, if any).
     pub async fn record_classification(&mut self, r: &ClassificationRecord, at: &str) -> anyhow::Result<()> {
         self.query(
             "UPDATE mentions SET classified_at = ?, scores = ?, labels = ?, explanation = ?, \
              model_version = ?, embedding = ?, incident_id = ?, known_claim_id = ?, known_claim_action = ?, \
-             cluster_key = ?, review_labels = ?, \
+             cluster_key = ?, review_labels = ?, classified_by = ?, \
              review_state = CASE WHEN ? IS NOT NULL THEN 'pending' ELSE review_state END \
              WHERE id = ?",
         )
@@ -747,6 +907,7 @@ impl StoreTx {
         .bind(r.known_claim.as_ref().map(|k| k.1))
         .bind(&r.cluster_key)
         .bind(&r.review_labels)
+        .bind(&r.classified_by)
         .bind(&r.review_labels)
         .bind(&r.mention_id)
         .execute(&mut *self.tx)

@@ -48,6 +48,7 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
         },
         index_docs: state.index.num_docs(),
         index_pending,
+        replica: state.replica.id.clone(),
     };
     let status = if db && model {
         StatusCode::OK

@@ -8,7 +8,7 @@ mod dashboard;
 mod feeds;
 pub(crate) mod guards;
 mod i18n;
-mod live;
+pub mod live;
 mod openapi;
 mod pages;
 mod review;
@@ -68,6 +68,10 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Wakes the feed poller when an admin adds or re-enables a feed.
     pub feeds_notify: Arc<Notify>,
+    /// The queue's version, kept by [`live::watch_queue`]; live pages follow it.
+    pub queue: tokio::sync::watch::Receiver<String>,
+    /// This process among the replicas sharing the database.
+    pub replica: crate::cluster::Replica,
 }
 
 impl AppState {

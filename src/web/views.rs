@@ -941,8 +941,11 @@ pub struct Readiness {
     pub encoder_precision: EncoderPrecision,
     /// Documents in the index.
     pub index_docs: u64,
-    /// Mentions stored or changed that search does not reflect yet.
+    /// How far this replica's search index is behind the database: mentions stored or changed
+    /// that its search does not reflect yet (each replica keeps its own index).
     pub index_pending: Option<i64>,
+    /// This replica's id (`DATA_DIR/replica.id`), under which it claims work in the database.
+    pub replica: String,
 }
 
 /// Encoder precision and why it was chosen.

@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod intake;
 mod pipeline;
+mod replicas;
 mod review;
 mod search;
 mod service;
