@@ -7,7 +7,6 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use tanggap::domain::Role;
@@ -261,12 +260,7 @@ async fn any_replica_takes_any_request_and_pages_follow_changes_made_elsewhere()
         "B sent the session to log in again: {}",
         page.url()
     );
-    let mut stream = browser
-        .get(format!("{}/events", b.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes_stream();
+    let mut stream = browser.get(format!("{}/events", b.base)).send().await.unwrap();
     let mut buffer = String::new();
     let mut next_event = async || -> String {
         loop {
@@ -277,7 +271,7 @@ async fn any_replica_takes_any_request_and_pages_follow_changes_made_elsewhere()
                 }
                 continue;
             }
-            let chunk = stream.next().await.expect("stream open").unwrap();
+            let chunk = stream.chunk().await.unwrap().expect("stream open");
             buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
     };
