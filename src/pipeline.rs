@@ -214,6 +214,7 @@ impl ClassifyWorker {
     ) -> anyhow::Result<()> {
         let now = Utc::now();
         let at = ts(now);
+        let started = std::time::Instant::now();
         let mut tx = self.store.begin().await?;
         let seqs: Vec<i64> = batch.iter().map(|m| m.seq).collect();
         let open = tx.lock_unclassified(&seqs).await?;
@@ -265,6 +266,8 @@ impl ClassifyWorker {
             tx.record_classification(&record, &at).await?;
         }
         tx.commit().await?;
+        metrics::histogram!(crate::telemetry::CLASSIFY_COMMIT_SECONDS)
+            .record(started.elapsed().as_secs_f64());
         self.index_notify.notify_one();
         if opened > 0 {
             self.mail_notify.notify_one();

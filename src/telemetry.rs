@@ -18,6 +18,10 @@ pub const HTTP_SECONDS: &str = "tanggap_http_request_duration_seconds";
 pub const CLASSIFIER_BATCH_SIZE: &str = "tanggap_classifier_batch_size";
 /// Seconds per classifier batch (embedding, heads and claim matching).
 pub const CLASSIFIER_BATCH_SECONDS: &str = "tanggap_classifier_batch_seconds";
+/// Seconds one classified batch's transaction takes, begin to commit (placement, incidents,
+/// outbox). On PostgreSQL it holds the audit lock all along, so replicas queue on it: the
+/// sizing in docs/SCALE.md reads its ceiling from this.
+pub const CLASSIFY_COMMIT_SECONDS: &str = "tanggap_classify_commit_seconds";
 /// SLA clocks that ran out, by `clock` (`ack`, `clarify`).
 pub const SLA_BREACHES: &str = "tanggap_sla_breaches_total";
 /// Mentions created through the API.
@@ -42,6 +46,12 @@ pub fn handle() -> &'static PrometheusHandle {
                 b.set_buckets_for_metric(
                     Matcher::Full(CLASSIFIER_BATCH_SECONDS.into()),
                     &[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+                )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(CLASSIFY_COMMIT_SECONDS.into()),
+                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
                 )
             })
             .and_then(|b| {
@@ -76,6 +86,11 @@ fn describe() {
         CLASSIFIER_BATCH_SECONDS,
         Unit::Seconds,
         "Time to classify one batch."
+    );
+    describe_histogram!(
+        CLASSIFY_COMMIT_SECONDS,
+        Unit::Seconds,
+        "Time from begin to commit of one classified batch's transaction."
     );
     describe_counter!(SLA_BREACHES, "SLA clocks that ran out, by clock.");
     describe_counter!(INGEST_CREATED, "Mentions created through the API.");
