@@ -203,71 +203,65 @@ impl ClassifyWorker {
         Ok(results)
     }
 
-    /// Places flagged mentions in incidents, records the classifications and queues alerts, in
-    /// one transaction. Only mentions still unclassified when the transaction locks them are
-    /// recorded: if this replica was so slow that its lease ran out and another replica
-    /// classified a mention meanwhile, that mention is left as the other replica placed it.
+    /// Records a batch's classifications, placing flagged mentions in incidents and queueing
+    /// alerts. Two transactions: the quiet mentions (no label, nothing to review: most of an
+    /// everyday stream) are recorded without the audit lock, since they touch no audited row;
+    /// the rest are placed under it, in one transaction. Either may commit alone after a crash:
+    /// what is left is simply classified again. Only mentions still unclassified when a
+    /// transaction locks them are recorded: if this replica was so slow that its lease ran out
+    /// and another replica classified a mention meanwhile, it stays as the other one placed it.
     async fn commit(
         &self,
         batch: &[crate::store::PendingMention],
         results: &[crate::classify::Classification],
     ) -> anyhow::Result<()> {
         let now = Utc::now();
-        let at = ts(now);
-        let started = std::time::Instant::now();
-        let mut tx = self.store.begin().await?;
-        let seqs: Vec<i64> = batch.iter().map(|m| m.seq).collect();
-        let open = tx.lock_unclassified(&seqs).await?;
-        tx.drop_leases(&seqs).await?;
-        let mut opened = 0;
+        let (quiet, loud): (Vec<_>, Vec<_>) = batch
+            .iter()
+            .zip(results)
+            .map(|(m, c)| (m, confirmed_from_review(m, c).unwrap_or_else(|| c.clone())))
+            .partition(|(_, c)| c.labels.is_empty() && !c.needs_review());
         let mut skipped = 0;
-        let mut nearby = incidents::NearbyIncidents::default();
-        for (m, c) in batch.iter().zip(results) {
-            if !open.contains(&m.seq) {
-                skipped += 1;
-                continue;
+        if !quiet.is_empty() {
+            let mut tx = self.store.begin_unaudited().await?;
+            let open = self.claim_rows(&mut tx, &quiet).await?;
+            for (m, c) in &quiet {
+                if open.contains(&m.seq) {
+                    tx.record_classification(&self.record(m, c, None)?, &ts(now))
+                        .await?;
+                } else {
+                    skipped += 1;
+                }
             }
-            let confirmed = confirmed_from_review(m, c);
-            let c = confirmed.as_ref().unwrap_or(c);
-            let placement = incidents::place(
-                &mut tx,
-                incidents::PlaceContext {
+            tx.commit().await?;
+        }
+        let mut opened = 0;
+        if !loud.is_empty() {
+            let mut tx = self.store.begin().await?;
+            // Timed from the moment the transaction holds the write order (the audit lock on
+            // PostgreSQL): replicas' placements run one after another for this long.
+            let held = std::time::Instant::now();
+            let open = self.claim_rows(&mut tx, &loud).await?;
+            let mut nearby = incidents::NearbyIncidents::default();
+            for (m, c) in &loud {
+                if !open.contains(&m.seq) {
+                    skipped += 1;
+                    continue;
+                }
+                let context = incidents::PlaceContext {
                     settings: &self.settings,
                     playbooks: &self.playbooks,
                     mail: &self.mail,
-                },
-                &mut nearby,
-                m,
-                c,
-                now,
-            )
-            .await?;
-            opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
-            let placement_none = placement.is_none();
-            let record = ClassificationRecord {
-                mention_id: m.id.clone(),
-                scores: c.scores_json().to_string(),
-                labels: serde_json::to_string(&c.labels)?,
-                explanation: serde_json::to_string(&c.explanation)?,
-                model_version: c.explanation.model_version.clone(),
-                embedding: incidents::embedding_bytes(&c.embedding),
-                incident_id: placement.map(|p| p.incident_id),
-                known_claim: c
-                    .explanation
-                    .known_claim
-                    .as_ref()
-                    .map(|k| (k.id.clone(), k.action.code())),
-                review_labels: (c.needs_review() && placement_none)
-                    .then(|| serde_json::to_string(&c.review))
-                    .transpose()?,
-                cluster_key: incidents::cluster_key(&m.text),
-                classified_by: self.replica.id.clone(),
-            };
-            tx.record_classification(&record, &at).await?;
+                };
+                let placement = incidents::place(&mut tx, context, &mut nearby, m, c, now).await?;
+                opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
+                let record = self.record(m, c, placement.map(|p| p.incident_id))?;
+                tx.record_classification(&record, &ts(now)).await?;
+            }
+            tx.commit().await?;
+            metrics::histogram!(crate::telemetry::CLASSIFY_COMMIT_SECONDS)
+                .record(held.elapsed().as_secs_f64());
         }
-        tx.commit().await?;
-        metrics::histogram!(crate::telemetry::CLASSIFY_COMMIT_SECONDS)
-            .record(started.elapsed().as_secs_f64());
         self.index_notify.notify_one();
         if opened > 0 {
             self.mail_notify.notify_one();
@@ -278,8 +272,54 @@ impl ClassifyWorker {
                 "mentions another replica classified first (a lease ran out) left as they are"
             );
         }
-        tracing::debug!(mentions = batch.len() - skipped, opened, "classified a batch");
+        tracing::debug!(
+            quiet = quiet.len(),
+            flagged = loud.len(),
+            skipped,
+            opened,
+            "classified a batch"
+        );
         Ok(())
+    }
+
+    /// Locks the rows of `items` still unclassified (returned) and drops their leases.
+    async fn claim_rows(
+        &self,
+        tx: &mut crate::store::StoreTx,
+        items: &[(&crate::store::PendingMention, crate::classify::Classification)],
+    ) -> anyhow::Result<std::collections::HashSet<i64>> {
+        let seqs: Vec<i64> = items.iter().map(|(m, _)| m.seq).collect();
+        let open = tx.lock_unclassified(&seqs).await?;
+        tx.drop_leases(&seqs).await?;
+        Ok(open)
+    }
+
+    /// What is stored of a mention's classification (`incident_id`: where it was placed).
+    fn record(
+        &self,
+        m: &crate::store::PendingMention,
+        c: &crate::classify::Classification,
+        incident_id: Option<String>,
+    ) -> anyhow::Result<ClassificationRecord> {
+        Ok(ClassificationRecord {
+            mention_id: m.id.clone(),
+            scores: c.scores_json().to_string(),
+            labels: serde_json::to_string(&c.labels)?,
+            explanation: serde_json::to_string(&c.explanation)?,
+            model_version: c.explanation.model_version.clone(),
+            embedding: incidents::embedding_bytes(&c.embedding),
+            review_labels: (c.needs_review() && incident_id.is_none())
+                .then(|| serde_json::to_string(&c.review))
+                .transpose()?,
+            incident_id,
+            known_claim: c
+                .explanation
+                .known_claim
+                .as_ref()
+                .map(|k| (k.id.clone(), k.action.code())),
+            cluster_key: incidents::cluster_key(&m.text),
+            classified_by: self.replica.id.clone(),
+        })
     }
 
     /// The current known-claims matcher: embeds claims that have no embedding yet (stored, so

@@ -18,9 +18,10 @@ pub const HTTP_SECONDS: &str = "tanggap_http_request_duration_seconds";
 pub const CLASSIFIER_BATCH_SIZE: &str = "tanggap_classifier_batch_size";
 /// Seconds per classifier batch (embedding, heads and claim matching).
 pub const CLASSIFIER_BATCH_SECONDS: &str = "tanggap_classifier_batch_seconds";
-/// Seconds one classified batch's transaction takes, begin to commit (placement, incidents,
-/// outbox). On PostgreSQL it holds the audit lock all along, so replicas queue on it: the
-/// sizing in docs/SCALE.md reads its ceiling from this.
+/// Seconds one classified batch's transaction holds the write order (on PostgreSQL the audit
+/// lock, taken at its begin; on SQLite the write lock) until its commit: placement, incidents,
+/// outbox. Replicas' classification commits run one after another, so the sizing in
+/// docs/SCALE.md reads the cluster's ceiling from this.
 pub const CLASSIFY_COMMIT_SECONDS: &str = "tanggap_classify_commit_seconds";
 /// SLA clocks that ran out, by `clock` (`ack`, `clarify`).
 pub const SLA_BREACHES: &str = "tanggap_sla_breaches_total";
@@ -90,7 +91,7 @@ fn describe() {
     describe_histogram!(
         CLASSIFY_COMMIT_SECONDS,
         Unit::Seconds,
-        "Time from begin to commit of one classified batch's transaction."
+        "Time one classified batch's transaction holds the write order (audit lock) until its commit."
     );
     describe_counter!(SLA_BREACHES, "SLA clocks that ran out, by clock.");
     describe_counter!(INGEST_CREATED, "Mentions created through the API.");

@@ -133,6 +133,13 @@ impl Store {
         Ok(tx)
     }
 
+    /// A write transaction that writes no audited row (mention intake, recording the
+    /// classification of a mention that has no label): no audit lock, so replicas doing this
+    /// do not queue on each other. Writing an audited row in it would break the audit order.
+    pub async fn begin_unaudited(&self) -> anyhow::Result<StoreTx> {
+        self.begin_intake().await
+    }
+
     /// A write transaction that writes no audited table (mention intake): no audit lock.
     async fn begin_intake(&self) -> anyhow::Result<StoreTx> {
         let tx = match self.backend {
