@@ -350,8 +350,31 @@ impl Encoder {
     }
 }
 
+/// Nice value of the encoder thread, and so of the worker and torch pool threads it starts
+/// (Linux threads inherit it): the model takes every idle cycle, but HTTP handlers, database
+/// transactions and the index preempt it. Measured: a classification transaction holding the
+/// audit lock waited on the encoder for most of its ~110 ms at nice 0 (see docs/SCALE.md).
+const ENCODER_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority to [`ENCODER_NICE`] (Linux; elsewhere
+/// nothing). A failure is logged and changes nothing else.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+        let rc = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, ENCODER_NICE)
+        };
+        if rc != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "could not lower the encoder's priority");
+        }
+    }
+}
+
 /// Serves requests; merges what is waiting (up to `gather` texts) before each model call.
 fn run(model: Model, mut rx: mpsc::Receiver<Request>, gather: usize) {
+    lower_priority();
     while let Some(first) = rx.blocking_recv() {
         // Merge whatever else is waiting into this batch.
         let mut requests = vec![first];
