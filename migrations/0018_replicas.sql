@@ -25,3 +25,8 @@ CREATE TABLE cluster_values (
     name   TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
+
+-- The live queue's version (Store::queue_version) is read by every replica at each change: maxima
+-- of indexed columns, not counts that scan growing tables.
+CREATE INDEX incidents_updated_at ON incidents(updated_at);
+CREATE INDEX outbox_sent_at ON outbox(sent_at);

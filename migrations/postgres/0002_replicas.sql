@@ -32,3 +32,8 @@ CREATE TRIGGER incidents_queue_notify AFTER INSERT OR UPDATE ON incidents
     FOR EACH STATEMENT EXECUTE FUNCTION tanggap_queue_changed();
 CREATE TRIGGER outbox_queue_notify AFTER INSERT OR UPDATE OF sent_at ON outbox
     FOR EACH STATEMENT EXECUTE FUNCTION tanggap_queue_changed();
+
+-- The live queue's version (Store::queue_version) is read by every replica at each change: maxima
+-- of indexed columns, not counts that scan growing tables.
+CREATE INDEX incidents_updated_at ON incidents(updated_at);
+CREATE INDEX outbox_sent_at ON outbox(sent_at);

@@ -8,7 +8,7 @@
 //! change whichever replica made it (`migrations/postgres/0002_replicas.sql`): a mention ingested
 //! on replica A reaches a page open on replica B within a few hundred milliseconds. It still looks
 //! every few seconds, in case the listening connection was down when something changed. On
-//! SQLite (one process) it looks twice a second.
+//! SQLite it looks four times a second.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -27,7 +27,7 @@ use crate::store::{Backend, Store};
 pub const CHANNEL: &str = "tanggap_queue";
 
 /// How often the watcher looks without being told (SQLite; PostgreSQL as a fallback).
-const POLL_SQLITE: Duration = Duration::from_millis(500);
+const POLL_SQLITE: Duration = Duration::from_millis(250);
 const POLL_LISTENING: Duration = Duration::from_secs(5);
 /// Changes arriving closer together than this are read as one (a burst of ingests).
 const COALESCE: Duration = Duration::from_millis(100);
