@@ -83,18 +83,7 @@ impl Application {
         };
         let transport = Transport::from_settings(&settings)?;
         let replica = crate::cluster::Replica::open(&settings)?;
-        let key = match (
-            &settings.secret_key,
-            crate::store::Backend::of_url(settings.database_url.expose()),
-        ) {
-            // A shared database with no configured key: every replica signs with the one the
-            // first of them generated, so a link mailed by one works on all.
-            (None, crate::store::Backend::Postgres) => store
-                .cluster_value("link_signing_key", &crate::links::new_token())
-                .await?
-                .into_bytes(),
-            _ => crate::links::load_key(&settings)?,
-        };
+        let key = crate::links::signing_key(&settings, &store).await?;
         let (queue_tx, queue_rx) = watch::channel(store.queue_version().await.unwrap_or_default());
         let addr = listener.local_addr()?;
         let base_url = settings

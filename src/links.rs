@@ -83,6 +83,24 @@ impl Signer {
     }
 }
 
+/// The key that signs links: `secret_key` when configured; else, on a shared PostgreSQL
+/// database, the one the first replica generated into it (so a link mailed by one replica works
+/// on all); else [`load_key`]'s file in the data folder.
+pub async fn signing_key(
+    settings: &crate::config::Settings,
+    store: &crate::store::Store,
+) -> anyhow::Result<Vec<u8>> {
+    let shared = settings.secret_key.is_none()
+        && crate::store::Backend::of_url(settings.database_url.expose()) == crate::store::Backend::Postgres;
+    if shared {
+        return Ok(store
+            .cluster_value("link_signing_key", &new_token())
+            .await?
+            .into_bytes());
+    }
+    load_key(settings)
+}
+
 /// Loads the signing key from settings, or from (creating) `DATA_DIR/secret.key`.
 pub fn load_key(settings: &crate::config::Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(k) = &settings.secret_key {

@@ -216,6 +216,7 @@ impl ClassifyWorker {
         results: &[crate::classify::Classification],
     ) -> anyhow::Result<()> {
         let now = Utc::now();
+        let at = ts(now);
         let (quiet, loud): (Vec<_>, Vec<_>) = batch
             .iter()
             .zip(results)
@@ -227,8 +228,7 @@ impl ClassifyWorker {
             let open = self.claim_rows(&mut tx, &quiet).await?;
             for (m, c) in &quiet {
                 if open.contains(&m.seq) {
-                    tx.record_classification(&self.record(m, c, None)?, &ts(now))
-                        .await?;
+                    tx.record_classification(&self.record(m, c, None)?, &at).await?;
                 } else {
                     skipped += 1;
                 }
@@ -256,7 +256,7 @@ impl ClassifyWorker {
                 let placement = incidents::place(&mut tx, context, &mut nearby, m, c, now).await?;
                 opened += placement.as_ref().is_some_and(|p| p.opened) as usize;
                 let record = self.record(m, c, placement.map(|p| p.incident_id))?;
-                tx.record_classification(&record, &ts(now)).await?;
+                tx.record_classification(&record, &at).await?;
             }
             tx.commit().await?;
             metrics::histogram!(crate::telemetry::CLASSIFY_COMMIT_SECONDS)

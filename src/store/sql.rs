@@ -52,6 +52,11 @@ const INCIDENT_COLUMNS: &str = "id, title, status, severity, top_label, labels, 
 /// PostgreSQL's transaction-scoped audit lock (the key the audit triggers take too).
 const AUDIT_LOCK: &str = "SELECT pg_advisory_xact_lock(7346001)";
 
+/// `?,?,…,?`: `n` placeholders for an `IN (…)` list (rewritten to `$k` on PostgreSQL).
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
 /// The SQLite file a `sqlite:` URL names, and the URL with `mode=rwc` (create if missing).
 fn sqlite_target(url: &str) -> (std::path::PathBuf, String) {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
@@ -124,9 +129,9 @@ impl Store {
     /// `migrations/postgres/0001_schema.sql`): transactions that may write audited rows
     /// queue in one order, so the audit chain is gap-free and in commit order, and they cannot
     /// deadlock on each other's row locks. Mention intake, which writes nothing audited, uses
-    /// [`Store::begin_intake`] and does not queue.
+    /// [`Store::begin_unaudited`] and does not queue.
     pub async fn begin(&self) -> anyhow::Result<StoreTx> {
-        let mut tx = self.begin_intake().await?;
+        let mut tx = self.begin_unaudited().await?;
         if self.backend == Backend::Postgres {
             sqlx::query(AUDIT_LOCK).execute(&mut *tx.tx).await?;
         }
@@ -137,11 +142,6 @@ impl Store {
     /// classification of a mention that has no label): no audit lock, so replicas doing this
     /// do not queue on each other. Writing an audited row in it would break the audit order.
     pub async fn begin_unaudited(&self) -> anyhow::Result<StoreTx> {
-        self.begin_intake().await
-    }
-
-    /// A write transaction that writes no audited table (mention intake): no audit lock.
-    async fn begin_intake(&self) -> anyhow::Result<StoreTx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -159,7 +159,7 @@ impl Store {
 
     /// Stores mentions in one transaction; existing (source, external_id) pairs are duplicates.
     pub async fn insert_mentions(&self, items: &[NewMention]) -> anyhow::Result<Vec<InsertOutcome>> {
-        let mut tx = self.begin_intake().await?;
+        let mut tx = self.begin_unaudited().await?;
         let mut out = Vec::with_capacity(items.len());
         for m in items {
             let done = self.query(
@@ -318,7 +318,7 @@ impl Store {
             "SELECT seq, id, source, url, text, region, posted_at, captured_at, author_followers, \
              COALESCE(likes,0) + COALESCE(shares,0) + COALESCE(comments,0) AS engagement, content_hash, \
              confirmed_labels FROM mentions WHERE classified_at IS NULL AND seq IN ({}) ORDER BY seq",
-            vec!["?"; seqs.len()].join(",")
+            placeholders(seqs.len())
         );
         let mut q = self.query_as(&sql);
         for seq in &seqs {
@@ -386,7 +386,7 @@ impl Store {
             sql.push_str(" AND status NOT IN ('resolved','dismissed')");
         } else {
             sql.push_str(" AND status IN (");
-            sql.push_str(&vec!["?"; f.statuses.len()].join(","));
+            sql.push_str(&placeholders(f.statuses.len()));
             sql.push(')');
         }
         if f.label.is_some() {
@@ -861,7 +861,7 @@ impl StoreTx {
         }
         let sql = format!(
             "SELECT seq FROM mentions WHERE classified_at IS NULL AND seq IN ({}) ORDER BY seq{}",
-            vec!["?"; seqs.len()].join(","),
+            placeholders(seqs.len()),
             self.backend.for_update()
         );
         let mut q = self.query_scalar::<i64>(&sql);
@@ -878,7 +878,7 @@ impl StoreTx {
         }
         let sql = format!(
             "DELETE FROM classify_leases WHERE seq IN ({})",
-            vec!["?"; seqs.len()].join(",")
+            placeholders(seqs.len())
         );
         let mut q = self.query(&sql);
         for seq in seqs {

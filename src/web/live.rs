@@ -40,9 +40,11 @@ pub async fn watch_queue(
     version: watch::Sender<String>,
     shutdown: Shutdown,
 ) {
-    let mut listener = match Backend::of_url(&database_url) {
-        Backend::Postgres => listen(&database_url).await,
-        Backend::Sqlite => None,
+    let postgres = Backend::of_url(&database_url) == Backend::Postgres;
+    let mut listener = if postgres {
+        listen(&database_url).await
+    } else {
+        None
     };
     loop {
         match store.queue_version().await {
@@ -70,7 +72,7 @@ pub async fn watch_queue(
                 }
             }
             _ = tokio::time::sleep(poll) => {
-                if listener.is_none() && Backend::of_url(&database_url) == Backend::Postgres {
+                if listener.is_none() && postgres {
                     listener = listen(&database_url).await;
                 }
             }

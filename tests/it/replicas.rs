@@ -313,25 +313,20 @@ async fn any_replica_takes_any_request_and_pages_follow_changes_made_elsewhere()
         .trim()
         .to_string();
     let token = link.rsplit_once("/ack/").unwrap().1;
+    let ack = |app: &TestApp, method: reqwest::Method| {
+        reqwest::Client::new()
+            .request(method, format!("{}/ack/{token}", app.base))
+            .send()
+    };
     for app in [a, b] {
-        let r = reqwest::get(format!("{}/ack/{token}", app.base)).await.unwrap();
+        let r = ack(app, reqwest::Method::GET).await.unwrap();
         assert_eq!(r.status(), 200, "the link opens on {}", app.base);
     }
-    let r = reqwest::Client::new()
-        .post(format!("{}/ack/{token}", b.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(ack(b, reqwest::Method::POST).await.unwrap().status(), 200);
     let (_, inc) = a.get(&format!("/api/v1/incidents/{incident}")).await;
     assert_eq!(inc["status"], "acknowledged", "{inc}");
     // Used on B, refused on A.
-    let r = reqwest::Client::new()
-        .post(format!("{}/ack/{token}", a.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 410);
+    assert_eq!(ack(a, reqwest::Method::POST).await.unwrap().status(), 410);
     drop(stream);
     for app in apps {
         app.stop().await;
